@@ -1,0 +1,122 @@
+/*
+ * The native shim of memprof-limits: it bridges JVMTI's SampledObjectAlloc event to one Java
+ * method and raises what that method returns. It makes no decision of its own.
+ *
+ * Why native code at all: the exception must become pending in the allocating thread while the
+ * VM is still inside the allocation, so that it arises at the allocation bytecode exactly as an
+ * OutOfMemoryError would. Only a JVMTI callback runs there, and a pending exception set from a
+ * Java (FFM) upcall lands inside the upcall instead.
+ *
+ * Why JNI Throw and not JVMTI StopThread: StopThread installs an asynchronous exception, which
+ * the VM delivers at its next transition to Java - possibly the call into a <clinit> or a
+ * ClassLoader that the VM makes while resolving the allocating bytecode - and it sets the
+ * thread's interrupt flag. A pending exception set with Throw unwinds the allocation right where
+ * it was sampled, through the paths the VM already has for OutOfMemoryError, and leaves the
+ * interrupt flag alone.
+ */
+#include <jni.h>
+#include <jvmti.h>
+#include <stdio.h>
+#include <string.h>
+
+static JavaVM *vm;
+static jvmtiEnv *jvmti;
+static jclass engine_class;        /* global ref to the class holding onSample */
+static jmethodID on_sample;        /* static Throwable onSample(Thread, Object, Class, long) */
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *jvm, void *reserved) {
+    (void) reserved;
+    vm = jvm;
+    return JNI_VERSION_10;
+}
+
+static void JNICALL sampled_object_alloc(jvmtiEnv *env, JNIEnv *jni, jthread thread,
+                                         jobject object, jclass klass, jlong size) {
+    (void) env;
+    /* HotSpot does not sample allocations made inside this callback, so no re-entry guard. */
+    jthrowable interrupt = (jthrowable) (*jni)->CallStaticObjectMethod(
+        jni, engine_class, on_sample, thread, object, klass, size);
+    if ((*jni)->ExceptionCheck(jni)) {
+        /* onSample never throws by design; if the VM threw inside it (StackOverflowError),
+           let that one surface at the allocation like any other. */
+        return;
+    }
+    if (interrupt != NULL) {
+        (*jni)->Throw(jni, interrupt);
+    }
+}
+
+static jstring fail(JNIEnv *jni, const char *what, jvmtiError err) {
+    char buf[256];
+    char *name = NULL;
+    if (jvmti != NULL && (*jvmti)->GetErrorName(jvmti, err, &name) == JVMTI_ERROR_NONE) {
+        snprintf(buf, sizeof buf, "%s failed: %s (JVMTI error %d)", what, name, (int) err);
+        (*jvmti)->Deallocate(jvmti, (unsigned char *) name);
+    } else {
+        snprintf(buf, sizeof buf, "%s failed: JVMTI error %d", what, (int) err);
+    }
+    if (jvmti != NULL) {
+        (*jvmti)->DisposeEnvironment(jvmti);   /* nothing half-started */
+        jvmti = NULL;
+    }
+    if (engine_class != NULL) {
+        (*jni)->DeleteGlobalRef(jni, engine_class);
+        engine_class = NULL;
+    }
+    return (*jni)->NewStringUTF(jni, buf);
+}
+
+/* Returns null on success, or a sentence saying what failed. */
+JNIEXPORT jstring JNICALL
+Java_org_memproflimits_internal_NativeSampler_start(JNIEnv *jni, jclass self, jclass engine,
+                                                    jint interval) {
+    (void) self;
+    if (jvmti != NULL) {
+        return (*jni)->NewStringUTF(jni, "the native sampler is already started");
+    }
+    jint rc = (*vm)->GetEnv(vm, (void **) &jvmti, JVMTI_VERSION_11);
+    if (rc != JNI_OK || jvmti == NULL) {
+        jvmti = NULL;
+        return (*jni)->NewStringUTF(jni,
+            "this JVM offers no JVMTI 11 environment (GetEnv failed); a HotSpot JDK 17 or newer is needed");
+    }
+    jvmtiCapabilities potential, wanted;
+    jvmtiError err = (*jvmti)->GetPotentialCapabilities(jvmti, &potential);
+    if (err != JVMTI_ERROR_NONE) return fail(jni, "GetPotentialCapabilities", err);
+    if (!potential.can_generate_sampled_object_alloc_events) {
+        (*jvmti)->DisposeEnvironment(jvmti);
+        jvmti = NULL;
+        return (*jni)->NewStringUTF(jni,
+            "this JVM cannot generate SampledObjectAlloc events (JEP 331 heap sampling is missing)");
+    }
+    memset(&wanted, 0, sizeof wanted);
+    wanted.can_generate_sampled_object_alloc_events = 1;
+    err = (*jvmti)->AddCapabilities(jvmti, &wanted);
+    if (err != JVMTI_ERROR_NONE) return fail(jni, "AddCapabilities(can_generate_sampled_object_alloc_events)", err);
+
+    engine_class = (jclass) (*jni)->NewGlobalRef(jni, engine);
+    on_sample = (*jni)->GetStaticMethodID(jni, engine_class, "onSample",
+        "(Ljava/lang/Thread;Ljava/lang/Object;Ljava/lang/Class;J)Ljava/lang/Throwable;");
+    if (on_sample == NULL) {
+        (*jni)->ExceptionClear(jni);
+        return fail(jni, "looking up onSample", JVMTI_ERROR_INTERNAL);
+    }
+    jvmtiEventCallbacks callbacks;
+    memset(&callbacks, 0, sizeof callbacks);
+    callbacks.SampledObjectAlloc = &sampled_object_alloc;
+    err = (*jvmti)->SetEventCallbacks(jvmti, &callbacks, (jint) sizeof callbacks);
+    if (err != JVMTI_ERROR_NONE) return fail(jni, "SetEventCallbacks", err);
+    err = (*jvmti)->SetHeapSamplingInterval(jvmti, interval);
+    if (err != JVMTI_ERROR_NONE) return fail(jni, "SetHeapSamplingInterval", err);
+    err = (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, JVMTI_EVENT_SAMPLED_OBJECT_ALLOC, NULL);
+    if (err != JVMTI_ERROR_NONE) return fail(jni, "SetEventNotificationMode(SampledObjectAlloc)", err);
+    return NULL;
+}
+
+/* Returns 0 on success, or the JVMTI error code. */
+JNIEXPORT jint JNICALL
+Java_org_memproflimits_internal_NativeSampler_setInterval(JNIEnv *jni, jclass self, jint interval) {
+    (void) jni; (void) self;
+    if (jvmti == NULL) return JVMTI_ERROR_WRONG_PHASE;
+    return (jint) (*jvmti)->SetHeapSamplingInterval(jvmti, interval);
+}

@@ -1,0 +1,215 @@
+package org.memproflimits;
+
+import org.memproflimits.internal.Engine;
+
+/**
+ * Global memory limits, allocation limits and token cancellation of running code, raised inside
+ * the limited thread.
+ *
+ * <h2>What it is</h2>
+ * Each limit function runs a {@link Task} in the calling thread. While it runs, the JVM's heap
+ * sampler calls into the library about once per {@linkplain #samplingInterval() sampling
+ * interval} of bytes the thread allocates; when the task's limit is reached, the library makes a
+ * private {@code Error} arise at that allocation, inside the task, and the limit function returns
+ * {@link Result.Interrupted}. A runaway parser, script or query thus stops after a bounded amount
+ * of work, without {@code Thread.stop}, and its thread is reusable afterwards.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>{@code Interrupted} is returned if and only if an interrupt arose because this call's
+ *       limit was reached by this task. Other exceptions propagate unchanged.</li>
+ *   <li>Sticky: once interrupted, the interrupt arises again at later samples until the task
+ *       returns, so a task that swallows it still stops soon, and still gets
+ *       {@code Interrupted}.</li>
+ *   <li>Limits apply to the calling thread only; threads the task starts are not limited.</li>
+ *   <li>No interrupt arises while the thread runs a static initializer, loads or links a class,
+ *       runs an {@code invokedynamic} bootstrap, or runs masked code ({@link Masking}); it is
+ *       deferred to a later sample. The thread's interrupt status is left alone.</li>
+ *   <li>Only allocating code is interrupted: a task that neither allocates nor returns is not
+ *       stopped by this library.</li>
+ * </ul>
+ * All methods are thread-safe.
+ *
+ * <h2>Example</h2>
+ * <pre>{@code
+ * Result<Allocated<Object>> r = MemprofLimits.limitAllocations(256L << 20, () -> parse(json));
+ * if (r instanceof Result.Ok<Allocated<Object>> ok) {
+ *     System.out.println("parsed, " + ok.value().bytes() + " bytes allocated");
+ * } else {
+ *     System.out.println("input rejected: too much work");
+ * }
+ * }</pre>
+ *
+ * <p>The engine loads a small native library on first use; on JDK 22 and later run with
+ * {@code --enable-native-access=ALL-UNNAMED} (or the module name) to avoid the JDK's warning.
+ */
+public final class MemprofLimits {
+    /**
+     * The largest allocation limit: 2<sup>62</sup> bytes (4 EiB), beyond any real allocation
+     * (146 years at 1 GB/s), and small enough that the library's sums of counts never overflow.
+     */
+    public static final long MAX_ALLOCATION_LIMIT = 1L << 62;
+
+    private MemprofLimits() {
+    }
+
+    /**
+     * Starts the engine, if it is not started: loads the native library and turns on heap
+     * sampling for the rest of the JVM's life. Every limit function calls it; calling it early
+     * moves the one-time cost (a few milliseconds) out of the first task.
+     *
+     * @throws EngineUnavailableException if the engine cannot run in this JVM; the message says
+     *         why and what to do, and nothing is left half-started
+     */
+    public static void start() {
+        Engine.start();
+    }
+
+    /** @return whether the engine is started */
+    public static boolean isStarted() {
+        return Engine.isStarted();
+    }
+
+    /**
+     * Sets the heap sampling interval, the average number of bytes a thread allocates between two
+     * checks of its limits. Smaller intervals stop tasks sooner and cost more. Only before
+     * {@link #start()}; the system property {@code org.memproflimits.samplingInterval} sets it
+     * too. Default: 512 KiB.
+     *
+     * @param bytes the interval, in [1024, 2<sup>30</sup>]
+     * @throws IllegalArgumentException if {@code bytes} is outside that range
+     * @throws IllegalStateException if the engine is already started with another interval
+     */
+    public static void setSamplingInterval(long bytes) {
+        Engine.setSamplingInterval(bytes);
+    }
+
+    /** @return the heap sampling interval in bytes, in force or to be used at start */
+    public static long samplingInterval() {
+        return Engine.samplingInterval();
+    }
+
+    /**
+     * Runs {@code task} under the threat of an interrupt if the heap's occupancy exceeds the
+     * {@linkplain #setGlobalMemoryLimit global memory limit}.
+     *
+     * <p>Occupancy is the heap's use after the most recent garbage collection (garbage does not
+     * count), refined by the old generation's current use so that data retained faster than
+     * collections run is caught before the JVM throws {@code OutOfMemoryError}. Once the heap is
+     * over the limit, every task under this limit is interrupted at its next samples - those
+     * allocating most, first - until their data is collected. After such a wave the heap still
+     * holds the interrupted tasks' data as garbage until the next collection; a monitor that must
+     * start new tasks at once can call {@code System.gc()} first.
+     *
+     * @param task the task, run in the calling thread
+     * @param <T> its value type
+     * @param <E> its checked exception type
+     * @return {@code Ok} with its value, or {@code Interrupted(GLOBAL_MEMORY, ...)}
+     * @throws E the task's own exception, unchanged, if no limit of this call was reached
+     * @throws EngineUnavailableException if the engine cannot start
+     */
+    public static <T, E extends Exception> Result<T> limitGlobalMemory(Task<T, E> task) throws E {
+        requireTask(task);
+        return Engine.limitGlobalMemory(task);
+    }
+
+    /**
+     * Sets the global memory limit in bytes, for all tasks under {@link #limitGlobalMemory}, now
+     * and later; a negative value disables it. Default: -1 (disabled).
+     *
+     * @param bytes the limit, or any negative value to disable it
+     */
+    public static void setGlobalMemoryLimit(long bytes) {
+        Engine.setGlobalMemoryLimit(bytes);
+    }
+
+    /** @return the global memory limit in bytes, or -1 if disabled */
+    public static long globalMemoryLimit() {
+        return Engine.globalMemoryLimit();
+    }
+
+    /**
+     * Runs {@code task} under the threat of an interrupt once it has allocated more than
+     * {@code limitBytes} bytes of heap. Deallocation does not count: this is a measure of work
+     * done, steadier across machines and loads than elapsed time.
+     *
+     * <p>On platform threads the count is the JDK's exact per-thread counter: a task is never
+     * interrupted before it has allocated more than the limit, and it is interrupted at the first
+     * sample after that, one sampling interval later on average (the distance is exponentially
+     * distributed: it exceeds {@code k} intervals with probability {@code e^-k}). On virtual
+     * threads, which have no such counter, each sample counts one interval: the count is unbiased
+     * but random, with a standard deviation of {@code sqrt(limit * interval)}, so a task can be
+     * interrupted early; prefer limits of at least a hundred intervals there.
+     *
+     * <p>Nested calls charge both limits: an inner call can never extend the budget of an outer
+     * one.
+     *
+     * @param limitBytes the limit in bytes, in [0, {@link #MAX_ALLOCATION_LIMIT}]
+     * @param task the task, run in the calling thread
+     * @param <T> its value type
+     * @param <E> its checked exception type
+     * @return {@code Ok} with the value and the bytes allocated, or
+     *         {@code Interrupted(ALLOCATIONS, ...)}
+     * @throws IllegalArgumentException if {@code limitBytes} is outside its range
+     * @throws E the task's own exception, unchanged, if no limit of this call was reached
+     * @throws EngineUnavailableException if the engine cannot start
+     */
+    public static <T, E extends Exception> Result<Allocated<T>> limitAllocations(long limitBytes,
+            Task<T, E> task) throws E {
+        if (limitBytes < 0 || limitBytes > MAX_ALLOCATION_LIMIT) {
+            throw new IllegalArgumentException("limitBytes = " + limitBytes + " is outside [0, "
+                    + MAX_ALLOCATION_LIMIT + "] (MAX_ALLOCATION_LIMIT)");
+        }
+        requireTask(task);
+        return Engine.limitAllocations(limitBytes, task);
+    }
+
+    /**
+     * Runs {@code task} under the threat of an interrupt once {@code token} is set, by any
+     * thread. If the token is already set, the task does not run and the result is
+     * {@code Interrupted(TOKEN, ...)}.
+     *
+     * @param token the token, not null
+     * @param task the task, run in the calling thread
+     * @param <T> its value type
+     * @param <E> its checked exception type
+     * @return {@code Ok} with its value, or {@code Interrupted(TOKEN, ...)}
+     * @throws NullPointerException if {@code token} or {@code task} is null
+     * @throws E the task's own exception, unchanged, if no limit of this call was reached
+     * @throws EngineUnavailableException if the engine cannot start
+     */
+    public static <T, E extends Exception> Result<T> limitWithToken(Token token, Task<T, E> task)
+            throws E {
+        if (token == null) {
+            throw new NullPointerException("token must not be null");
+        }
+        requireTask(task);
+        return Engine.limitWithToken(token, task);
+    }
+
+    /**
+     * Whether the calling thread is being interrupted: true from the first interrupt of one of
+     * its limits until that limit's function returns - even if the task swallowed the interrupt -
+     * and as soon as a token guarding it is set. Use it in a catch-all handler so as not to
+     * swallow an interrupt, and in a resource's release to roll back or poison shared state:
+     * <pre>{@code
+     * try {
+     *     step();
+     * } catch (Throwable t) {
+     *     if (MemprofLimits.isInterrupted()) throw t;   // let the interrupt end the task
+     *     recover(t);
+     * }
+     * }</pre>
+     *
+     * @return whether the calling thread is being interrupted
+     */
+    public static boolean isInterrupted() {
+        return Engine.isInterrupted();
+    }
+
+    private static void requireTask(Task<?, ?> task) {
+        if (task == null) {
+            throw new NullPointerException("task must not be null");
+        }
+    }
+}

@@ -1,0 +1,334 @@
+package org.memproflimits.internal;
+
+import java.util.concurrent.ConcurrentHashMap;
+import org.memproflimits.Allocated;
+import org.memproflimits.EngineUnavailableException;
+import org.memproflimits.Limit;
+import org.memproflimits.Result;
+import org.memproflimits.Task;
+import org.memproflimits.Token;
+
+/**
+ * The memprof-limits engine: the one place where interrupts are decided. Internal; the public
+ * API is {@code org.memproflimits.MemprofLimits} and {@code Masking}.
+ */
+public final class Engine {
+
+    /*
+     * Overview
+     *
+     * Where an interrupt is decided. HotSpot's heap sampler (JEP 331) picks allocations at random,
+     * on average one per sampling interval of bytes allocated by a thread, and posts JVMTI's
+     * SampledObjectAlloc in the allocating thread, after the object exists. The native shim turns
+     * that event into one JNI call of onSample, below, which returns the interrupt to raise or
+     * null. Nothing else decides: the shim only bridges. onSample looks the thread up in ACTIVE,
+     * the threads that have limits or masks; a thread absent from it pays one map lookup.
+     * Otherwise ThreadLimits.onSample walks the thread's stack of limit scopes (innermost
+     * first), marks as reached every scope whose limit is exceeded now - the heap over the global
+     * limit, the allocation clock past the budget, the token set - and, if any scope is reached,
+     * asks RaiseSafety whether this allocation is a place to raise.
+     *
+     * Where it is raised. The shim makes the returned exception pending with JNI Throw while the
+     * VM is still inside the allocation, so it unwinds from the allocating bytecode exactly as an
+     * OutOfMemoryError would, through paths every allocation site already has (compiled frames
+     * are deoptimised by the VM's allocation stubs). No asynchronous exception is installed, so
+     * nothing is delivered later at an unrelated point, and the thread's interrupt status is
+     * never touched.
+     *
+     * Sticky flags, not exceptions. A scope's reached flag, once set, stays set until the scope's
+     * limit function returns; every later unmasked, safe sample raises again. The limit function
+     * decides Ok or Interrupted by that flag alone: an interrupt that the task swallowed, wrapped
+     * or replaced still yields Interrupted, and an exception that arose in a scope that was never
+     * reached propagates unchanged. This is the seed's "iff" guarantee. Nested scopes are all
+     * checked at each sample, so an inner limit can never extend an outer one: an allocation
+     * scope's budget is capped at what the enclosing ones had left, and when the inner scope's
+     * interrupt ends it, the outer scope has been marked at the same sample and is interrupted
+     * in turn.
+     *
+     * What is masked. A thread's maskDepth is positive during the engine's own bookkeeping (the
+     * scope push and pop around every task) and inside Masking's acquire and release. A sample
+     * taken while masked is dropped, not queued: flags stay set, and the next unmasked sample
+     * raises. The windows between a task's end and the mask of its bookkeeping, and between a
+     * resource's acquisition and its scope, contain no allocation, so no sample can fall there.
+     *
+     * What is never interrupted, and why. Static initializers, class loading and the VM's
+     * linkage of call sites and constants (see RaiseSafety): an exception escaping them poisons
+     * JVM-global state for the JVM's lifetime (an erroneous class, a recorded linkage error),
+     * which is not the task's to lose. Native methods that allocate through JNI, which may not
+     * expect a pending exception. The library's own code. Threads with no limit: nothing is
+     * inherited by threads a task starts. There the interrupt is deferred to a later sample; it
+     * is never lost, because the flag is sticky.
+     *
+     * Counting. On platform threads the allocation clock is the JDK's exact per-thread counter
+     * (ThreadMXBean.getCurrentThreadAllocatedBytes, about 30 ns), read at samples only: a task is
+     * never interrupted before it has allocated more than its limit, and the overshoot is the
+     * distance to the next sample (one interval on average). Virtual threads have no such
+     * counter; there each sample counts as one interval, an unbiased estimate.
+     *
+     * Concurrency. A ThreadLimits and its scopes are touched only by their own thread - by its
+     * code, or by the callback, which runs in that thread - so they need no synchronization.
+     * ACTIVE is a ConcurrentHashMap because the callback reads it from every thread; only the
+     * owner adds or removes its own entry, masked. Token flags and the global limit are
+     * volatile. The callback never uses ThreadLocal, whose get may reorganise a map that the
+     * interrupted code was in the middle of changing.
+     */
+
+    /** Default heap sampling interval: HotSpot's own default, measured to cost under 1%. */
+    public static final long DEFAULT_SAMPLING_INTERVAL = 512 * 1024;
+    public static final long MIN_SAMPLING_INTERVAL = 1024;
+    public static final long MAX_SAMPLING_INTERVAL = 1L << 30;
+    public static final String INTERVAL_PROPERTY = "org.memproflimits.samplingInterval";
+
+    private static final ConcurrentHashMap<Thread, ThreadLimits> ACTIVE = new ConcurrentHashMap<>();
+    private static final ThreadLocal<ThreadLimits> OWN = new ThreadLocal<>();
+    private static final Object START_LOCK = new Object();
+
+    private static volatile boolean started;
+    private static volatile long samplingInterval = -1;
+    private static volatile long globalMemoryLimit = -1;
+
+    private Engine() {
+    }
+
+    // ---------------------------------------------------------------- lifecycle and settings
+
+    public static boolean isStarted() {
+        return started;
+    }
+
+    public static void start() {
+        if (started) {
+            return;
+        }
+        synchronized (START_LOCK) {
+            if (started) {
+                return;
+            }
+            long interval = samplingInterval();
+            NativeSampler.load();
+            warmUp();
+            HeapWatcher.start();
+            String failure = NativeSampler.start(Engine.class, (int) interval);
+            if (failure != null) {
+                throw new EngineUnavailableException("memprof-limits: cannot start heap sampling: "
+                        + failure, null);
+            }
+            samplingInterval = interval;
+            started = true;
+        }
+    }
+
+    /**
+     * Loads and links everything the sample callback runs, so that it never loads a class
+     * itself: it may be called while the thread holds a class loading lock.
+     */
+    private static void warmUp() {
+        ThreadLimits probe = new ThreadLimits(Thread.currentThread());
+        probe.onSample(1);
+        probe.isInterrupted();
+        RaiseSafety.canRaiseHere();
+        RaiseSafety.trimmed(new LimitInterrupt("warm-up"));
+        HeapWatcher.isOverLimit(Long.MAX_VALUE);
+        ACTIVE.get(Thread.currentThread());
+        new LimitScope.GlobalMemory().exceeded(probe);
+        new LimitScope.Allocations(0).exceeded(probe);
+        new LimitScope.TokenLimit(new Token()).exceeded(probe);
+    }
+
+    public static long samplingInterval() {
+        long v = samplingInterval;
+        if (v > 0) {
+            return v;
+        }
+        String prop = System.getProperty(INTERVAL_PROPERTY);
+        if (prop == null) {
+            return DEFAULT_SAMPLING_INTERVAL;
+        }
+        long parsed;
+        try {
+            parsed = Long.parseLong(prop.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("system property " + INTERVAL_PROPERTY + "=" + prop
+                    + " is not a number of bytes", e);
+        }
+        checkInterval(parsed, "system property " + INTERVAL_PROPERTY);
+        return parsed;
+    }
+
+    public static void setSamplingInterval(long bytes) {
+        checkInterval(bytes, "samplingIntervalBytes");
+        synchronized (START_LOCK) {
+            if (started && bytes != samplingInterval) {
+                throw new IllegalStateException("samplingIntervalBytes: the engine is started with "
+                        + samplingInterval + " bytes; the interval can only be set before start()");
+            }
+            samplingInterval = bytes;
+        }
+    }
+
+    private static void checkInterval(long bytes, String name) {
+        if (bytes < MIN_SAMPLING_INTERVAL || bytes > MAX_SAMPLING_INTERVAL) {
+            throw new IllegalArgumentException(name + " = " + bytes + " is outside ["
+                    + MIN_SAMPLING_INTERVAL + ", " + MAX_SAMPLING_INTERVAL + "] bytes");
+        }
+    }
+
+    public static long globalMemoryLimit() {
+        return globalMemoryLimit;
+    }
+
+    public static void setGlobalMemoryLimit(long bytes) {
+        globalMemoryLimit = bytes < 0 ? -1 : bytes;
+    }
+
+    // ---------------------------------------------------------------- the sample callback
+
+    /** Called by the native shim at every heap sample of every thread. Never throws. */
+    static Throwable onSample(Thread thread, Object object, Class<?> klass, long size) {
+        ThreadLimits limits = ACTIVE.get(thread);
+        return limits == null ? null : limits.onSample(samplingInterval);
+    }
+
+    // ---------------------------------------------------------------- running tasks
+
+    public static <T, E extends Exception> Result<T> limitGlobalMemory(Task<T, E> task) throws E {
+        return run(new LimitScope.GlobalMemory(), task);
+    }
+
+    public static <T, E extends Exception> Result<T> limitWithToken(Token token, Task<T, E> task)
+            throws E {
+        if (token.isSet()) {
+            return new Result.Interrupted<>(Limit.TOKEN,
+                    new LimitInterrupt("token already set before starting the task"));
+        }
+        return run(new LimitScope.TokenLimit(token), task);
+    }
+
+    public static <T, E extends Exception> Result<Allocated<T>> limitAllocations(long limit,
+            Task<T, E> task) throws E {
+        LimitScope.Allocations scope = new LimitScope.Allocations(limit);
+        // The count is read inside the scope, before the Allocated record exists.
+        return run(scope, () -> {
+            T value = task.run();
+            long bytes = scope.allocated();
+            return new Allocated<>(value, bytes);
+        });
+    }
+
+    /** Runs {@code task} under {@code scope} in the calling thread; decides by the scope's flag. */
+    private static <T, E extends Exception> Result<T> run(LimitScope scope, Task<T, E> task)
+            throws E {
+        start();
+        ThreadLimits thread = push(scope);
+        T value;
+        try {
+            value = task.run();
+        } catch (Throwable failure) {
+            if (pop(thread, scope)) {
+                return new Result.Interrupted<>(scope.limit(), failure);
+            }
+            throw Engine.<RuntimeException>rethrow(failure);
+        }
+        if (pop(thread, scope)) {
+            return new Result.Interrupted<>(scope.limit(),
+                    new LimitInterrupt("task returned normally after its limit was reached"));
+        }
+        return new Result.Ok<>(value);
+    }
+
+    private static ThreadLimits push(LimitScope scope) {
+        ThreadLimits thread = mask();
+        try {
+            scope.outer = thread.top;
+            if (scope instanceof LimitScope.Allocations a) {
+                a.owner = thread;
+                a.budget = Math.min(a.limit, thread.remainingAllocationBudget());
+                a.start = thread.clock();
+            }
+            thread.top = scope;
+            thread.holds++;                     // the scope's hold, released by pop
+        } finally {
+            unmask(thread);
+        }
+        return thread;
+    }
+
+    /** Ends the scope; returns whether it was reached. Allocation-free until masked. */
+    private static boolean pop(ThreadLimits thread, LimitScope scope) {
+        remask(thread);
+        try {
+            thread.top = scope.outer;
+            thread.holds--;
+            return scope.reached;
+        } finally {
+            unmask(thread);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <X extends Throwable> X rethrow(Throwable t) throws X {
+        throw (X) t;
+    }
+
+    // ---------------------------------------------------------------- masking
+
+    /**
+     * Masks interrupts in the calling thread and holds its state; returns the state for
+     * {@link #unmask}. The state is created, and made visible to the callback, already masked.
+     */
+    public static ThreadLimits mask() {
+        ThreadLimits thread = OWN.get();
+        if (thread == null) {
+            thread = new ThreadLimits(Thread.currentThread());
+            thread.maskDepth = 1;
+            thread.holds = 1;
+            OWN.set(thread);
+            ACTIVE.put(thread.thread, thread);
+        } else {
+            thread.maskDepth++;
+            thread.holds++;
+        }
+        return thread;
+    }
+
+    /** Undoes one {@link #mask} or {@link #remask}; drops the state when nothing holds it. */
+    public static void unmask(ThreadLimits thread) {
+        if (thread.holds == 1) {
+            ACTIVE.remove(thread.thread);       // still masked while it leaves the map
+            OWN.remove();
+        }
+        thread.holds--;
+        thread.maskDepth--;
+    }
+
+    /** Masks again, allocation-free, a thread whose state something still holds. */
+    public static void remask(ThreadLimits thread) {
+        thread.maskDepth++;
+        thread.holds++;
+    }
+
+    /**
+     * Lifts one level of mask but keeps the hold, for a resource's scope: acquire runs after
+     * {@link #mask}, the scope after this, the release after {@link #remaskHeld}, and a final
+     * {@link #unmask} releases the hold. Allocation-free, so no sample falls in between.
+     */
+    public static void unmaskKeepingHold(ThreadLimits thread) {
+        thread.maskDepth--;
+    }
+
+    /** Restores the mask level lifted by {@link #unmaskKeepingHold}; allocation-free. */
+    public static void remaskHeld(ThreadLimits thread) {
+        thread.maskDepth++;
+    }
+
+    public static boolean isMasked() {
+        ThreadLimits thread = OWN.get();
+        return thread != null && thread.maskDepth > 0;
+    }
+
+    public static boolean isInterrupted() {
+        ThreadLimits thread = OWN.get();
+        return thread != null && thread.isInterrupted();
+    }
+
+}

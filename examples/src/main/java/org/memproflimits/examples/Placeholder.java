@@ -1,0 +1,2 @@
+package org.memproflimits.examples;
+final class Placeholder {}
