@@ -117,6 +117,71 @@ public final class Masking {
         return value;
     }
 
+    /**
+     * Acquires a resource with interrupts masked, for use in try-with-resources; closing the
+     * returned {@link Resource} runs {@code release} masked, exactly once.
+     *
+     * <p>The {@code Resource} is created while still masked, and nothing between its return and
+     * the start of the {@code try} block allocates, so no interrupt can arise in between:
+     * <pre>{@code
+     * try (Resource<Connection> c = Masking.acquire(pool::borrow, pool::giveBack)) {
+     *     c.get().query(sql);                 // interruptible
+     * }                                       // giveBack runs masked, exactly once
+     * }</pre>
+     * Close it in the thread that acquired it, as try-with-resources does.
+     *
+     * @param acquire acquires the resource; masked
+     * @param release releases it; masked; runs exactly once, at the first {@code close()}
+     * @param <R> the resource type
+     * @param <E> the checked exception type of {@code acquire}
+     * @return the acquired resource
+     * @throws E what {@code acquire} threw; then nothing was acquired and nothing will be released
+     */
+    public static <R, E extends Exception> Resource<R> acquire(Task<? extends R, ? extends E> acquire,
+            Release<? super R> release) throws E {
+        if (acquire == null || release == null) {
+            throw new NullPointerException("acquire and release must not be null");
+        }
+        ThreadLimits thread = Engine.mask();
+        Resource<R> resource;
+        try {
+            resource = new Resource<>(acquire.run(), release, thread);
+        } catch (Throwable t) {
+            Engine.unmask(thread);
+            throw t;
+        }
+        Engine.unmaskKeepingHold(thread);
+        return resource;
+    }
+
+    /**
+     * Runs {@code task} with interrupts masked, like GHC's {@code uninterruptibleMask_} or
+     * Kotlin's {@code NonCancellable}: no interrupt of this library arises inside it; one that
+     * is due arises at the first sample after it. Masks nest. Keep masked code short: a task
+     * that runs masked is not stopped by its limits.
+     *
+     * <pre>{@code
+     * Masking.mask(() -> { journal.append(entry); index.put(entry.key(), entry); return null; });
+     * }</pre>
+     *
+     * @param task the code to run masked
+     * @param <T> its value type
+     * @param <E> its checked exception type
+     * @return what {@code task} returned
+     * @throws E what {@code task} threw
+     */
+    public static <T, E extends Exception> T mask(Task<T, E> task) throws E {
+        if (task == null) {
+            throw new NullPointerException("task must not be null");
+        }
+        ThreadLimits thread = Engine.mask();
+        try {
+            return task.run();
+        } finally {
+            Engine.unmask(thread);
+        }
+    }
+
     /** @return whether interrupts are masked in the calling thread */
     public static boolean isBlocked() {
         return Engine.isMasked();

@@ -184,7 +184,7 @@ public final class MemprofLimits {
             throw new NullPointerException("token must not be null");
         }
         requireTask(task);
-        return Engine.limitWithToken(token, task);
+        return Engine.limitWithToken(token.state, task);
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.memproflimits;
 
+import org.memproflimits.internal.TokenState;
+
 /**
  * A flag that any thread can set, once and for all, to interrupt the tasks it guards.
  *
@@ -11,7 +13,8 @@ package org.memproflimits;
  *
  * <h2>Guarantees</h2>
  * <ul>
- *   <li>{@link #set()} is one atomic, idempotent write: safe from any thread, never blocks.</li>
+ *   <li>{@link #set()} is atomic and idempotent, safe from any thread; it interrupts the threads
+ *       of the tasks running under the token, so that blocked ones wake up.</li>
  *   <li>A token is never unset. A task started under a token that is already set does not
  *       run; its result is {@link Result.Interrupted}.</li>
  *   <li>One token may guard many tasks in many threads; token limits nest, and every enclosing
@@ -26,24 +29,29 @@ package org.memproflimits;
  * }</pre>
  */
 public final class Token {
-    private volatile boolean set;
+    final TokenState state = new TokenState();
 
     /** Creates a token that is not set. */
     public Token() {
     }
 
-    /** Sets the token. Tasks guarded by it are interrupted at their next allocation sample. */
+    /**
+     * Sets the token. Tasks guarded by it are interrupted at their next allocation sample; those
+     * blocked in {@code sleep}, {@code wait}, {@code park}, {@code join} or interruptible I/O are
+     * woken with {@link Thread#interrupt()}. The interrupt status the library sets this way is
+     * cleared when the task's limit function returns; a status the thread had before is kept.
+     */
     public void set() {
-        set = true;
+        state.set();
     }
 
     /** @return whether {@link #set()} was ever called */
     public boolean isSet() {
-        return set;
+        return state.isSet();
     }
 
     @Override
     public String toString() {
-        return set ? "Token[set]" : "Token[unset]";
+        return isSet() ? "Token[set]" : "Token[unset]";
     }
 }

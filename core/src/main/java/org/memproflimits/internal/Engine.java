@@ -6,7 +6,6 @@ import org.memproflimits.EngineUnavailableException;
 import org.memproflimits.Limit;
 import org.memproflimits.Result;
 import org.memproflimits.Task;
-import org.memproflimits.Token;
 
 /**
  * The memprof-limits engine: the one place where interrupts are decided. Internal; the public
@@ -132,7 +131,7 @@ public final class Engine {
         ACTIVE.get(Thread.currentThread());
         new LimitScope.GlobalMemory().exceeded(probe);
         new LimitScope.Allocations(0).exceeded(probe);
-        new LimitScope.TokenLimit(new Token()).exceeded(probe);
+        new LimitScope.TokenLimit(new TokenState()).exceeded(probe);
     }
 
     public static long samplingInterval() {
@@ -195,8 +194,8 @@ public final class Engine {
         return run(new LimitScope.GlobalMemory(), task);
     }
 
-    public static <T, E extends Exception> Result<T> limitWithToken(Token token, Task<T, E> task)
-            throws E {
+    public static <T, E extends Exception> Result<T> limitWithToken(TokenState token,
+            Task<T, E> task) throws E {
         if (token.isSet()) {
             return new Result.Interrupted<>(Limit.TOKEN,
                     new LimitInterrupt("token already set before starting the task"));
@@ -240,10 +239,15 @@ public final class Engine {
         ThreadLimits thread = mask();
         try {
             scope.outer = thread.top;
+            scope.interruptedBefore = thread.thread.isInterrupted();
             if (scope instanceof LimitScope.Allocations a) {
                 a.owner = thread;
                 a.budget = Math.min(a.limit, thread.remainingAllocationBudget());
                 a.start = thread.clock();
+            } else if (scope instanceof LimitScope.TokenLimit t) {
+                t.owner = thread;
+                thread.tokenScopeStarted();
+                t.token.register(t);
             }
             thread.top = scope;
             thread.holds++;                     // the scope's hold, released by pop
@@ -259,6 +263,10 @@ public final class Engine {
         try {
             thread.top = scope.outer;
             thread.holds--;
+            if (scope instanceof LimitScope.TokenLimit t) {
+                t.token.unregister(t);
+                thread.tokenScopeEnded(t);
+            }
             return scope.reached;
         } finally {
             unmask(thread);
@@ -285,7 +293,7 @@ public final class Engine {
             OWN.set(thread);
             ACTIVE.put(thread.thread, thread);
         } else {
-            thread.maskDepth++;
+            thread.enterMask();
             thread.holds++;
         }
         return thread;
@@ -298,12 +306,12 @@ public final class Engine {
             OWN.remove();
         }
         thread.holds--;
-        thread.maskDepth--;
+        thread.exitMask();
     }
 
     /** Masks again, allocation-free, a thread whose state something still holds. */
     public static void remask(ThreadLimits thread) {
-        thread.maskDepth++;
+        thread.enterMask();
         thread.holds++;
     }
 
@@ -313,12 +321,12 @@ public final class Engine {
      * {@link #unmask} releases the hold. Allocation-free, so no sample falls in between.
      */
     public static void unmaskKeepingHold(ThreadLimits thread) {
-        thread.maskDepth--;
+        thread.exitMask();
     }
 
     /** Restores the mask level lifted by {@link #unmaskKeepingHold}; allocation-free. */
     public static void remaskHeld(ThreadLimits thread) {
-        thread.maskDepth++;
+        thread.enterMask();
     }
 
     public static boolean isMasked() {

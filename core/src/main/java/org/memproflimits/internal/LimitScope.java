@@ -1,7 +1,6 @@
 package org.memproflimits.internal;
 
 import org.memproflimits.Limit;
-import org.memproflimits.Token;
 
 /**
  * One active limit of a thread: one call of a limit function, on that thread's scope stack.
@@ -12,6 +11,8 @@ abstract class LimitScope {
     LimitScope outer;
     /** Sticky: set once an interrupt is due for this scope, kept until the scope ends. */
     boolean reached;
+    /** The thread's interrupt status when the scope started, restored if the library set it. */
+    boolean interruptedBefore;
 
     abstract Limit limit();
 
@@ -49,16 +50,30 @@ abstract class LimitScope {
         }
     }
 
+    /**
+     * A token scope. Besides the sample check, setting the token wakes the scope's thread with
+     * {@link Thread#interrupt()} (see ThreadLimits#wake). The wake-up fields are guarded by the
+     * owner's wake lock.
+     */
     static final class TokenLimit extends LimitScope {
-        final Token token;
+        final TokenState token;
+        ThreadLimits owner;
+        boolean ended;
+        boolean woken;
+        boolean wakePending;
 
-        TokenLimit(Token token) {
+        TokenLimit(TokenState token) {
             this.token = token;
         }
 
         @Override Limit limit() { return Limit.TOKEN; }
         @Override boolean exceeded(ThreadLimits thread) {
             return token.isSet();
+        }
+
+        /** Called by the thread that sets the token. */
+        void wake() {
+            owner.wake(this);
         }
     }
 }

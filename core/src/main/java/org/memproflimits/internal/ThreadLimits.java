@@ -26,9 +26,128 @@ public final class ThreadLimits {
     /** Bytes estimated from samples, when not exact: samples seen times the interval. */
     private long estimatedBytes;
 
+    /*
+     * Wake-ups. Token.set interrupts the threads running under the token, from its own thread,
+     * so that blocked tasks wake up. Such an interrupt must not land in masked code - a release
+     * doing interruptible I/O would fail - so while token scopes are active, the mask depth is
+     * also kept under wakeLock, and a wake-up that finds the thread masked is left pending on its
+     * scope and delivered when the mask ends. Threads without token scopes never take the lock.
+     */
+    private final Object wakeLock = new Object();
+    /** Number of token scopes on the stack; owner only. */
+    private int tokenScopes;
+    /** The mask depth as other threads see it, while tokenScopes > 0; guarded by wakeLock. */
+    private int sharedMaskDepth;
+
     ThreadLimits(Thread thread) {
         this.thread = thread;
         this.exact = THREADS.getCurrentThreadAllocatedBytes() >= 0;
+    }
+
+    /** @return the thread this state belongs to */
+    public Thread owner() {
+        return thread;
+    }
+
+    void enterMask() {
+        maskDepth++;
+        if (tokenScopes > 0) {
+            synchronized (wakeLock) {
+                sharedMaskDepth = maskDepth;
+                if (maskDepth == 1) {
+                    holdBackWakeups();
+                }
+            }
+        }
+    }
+
+    /**
+     * A mask starts while a wake-up's interrupt status may still be set: take it back, and
+     * deliver it again when the mask ends, so that masked code never sees it. Allocation-free.
+     */
+    private void holdBackWakeups() {
+        boolean woken = false;
+        for (LimitScope s = top; s != null; s = s.outer) {
+            woken |= s instanceof LimitScope.TokenLimit t && t.woken;
+        }
+        if (woken && Thread.interrupted()) {
+            for (LimitScope s = top; s != null; s = s.outer) {
+                if (s instanceof LimitScope.TokenLimit t && t.woken) {
+                    t.woken = false;
+                    t.wakePending = true;
+                }
+            }
+        }
+    }
+
+    void exitMask() {
+        maskDepth--;
+        if (tokenScopes > 0) {
+            synchronized (wakeLock) {
+                sharedMaskDepth = maskDepth;
+                if (maskDepth == 0) {
+                    for (LimitScope s = top; s != null; s = s.outer) {
+                        if (s instanceof LimitScope.TokenLimit t && t.wakePending) {
+                            t.wakePending = false;
+                            t.woken = true;
+                            thread.interrupt();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Called, masked, when a token scope is pushed. */
+    void tokenScopeStarted() {
+        synchronized (wakeLock) {
+            tokenScopes++;
+            sharedMaskDepth = maskDepth;
+        }
+    }
+
+    /**
+     * Called, masked, when a token scope ends: the interrupt status its wake-up set is cleared,
+     * or set back if the thread had it when the scope started or an enclosing token scope was
+     * woken too. A status the library did not set is left alone.
+     */
+    void tokenScopeEnded(LimitScope.TokenLimit scope) {
+        boolean ours;
+        boolean keep = scope.interruptedBefore;
+        synchronized (wakeLock) {
+            tokenScopes--;
+            scope.ended = true;
+            ours = scope.woken || scope.wakePending;
+            scope.wakePending = false;
+            for (LimitScope s = scope.outer; s != null; s = s.outer) {
+                if (s instanceof LimitScope.TokenLimit t && (t.woken || t.wakePending)) {
+                    keep = true;
+                }
+            }
+        }
+        if (ours) {
+            if (keep) {
+                thread.interrupt();
+            } else {
+                Thread.interrupted();
+            }
+        }
+    }
+
+    /** Called by the thread that sets the scope's token. */
+    void wake(LimitScope.TokenLimit scope) {
+        synchronized (wakeLock) {
+            if (scope.ended || scope.woken) {
+                return;
+            }
+            scope.reached = true;               // published to the owner by wakeLock
+            if (sharedMaskDepth > 0) {
+                scope.wakePending = true;
+            } else {
+                scope.woken = true;
+                thread.interrupt();
+            }
+        }
     }
 
     /** Bytes allocated by this thread: exact on platform threads, estimated on virtual ones. */

@@ -1,2 +1,0 @@
-package org.memproflimits.examples;
-final class Placeholder {}
