@@ -85,6 +85,8 @@ public final class Engine {
     private static volatile boolean started;
     private static volatile long samplingInterval = -1;
     private static volatile long globalMemoryLimit = -1;
+    /** The interval the sampler runs at now: the limits' one, or a profile's smaller one. */
+    private static volatile long currentInterval = -1;
 
     private Engine() {
     }
@@ -113,6 +115,7 @@ public final class Engine {
                         + failure, null);
             }
             samplingInterval = interval;
+            currentInterval = interval;
             started = true;
         }
     }
@@ -182,10 +185,32 @@ public final class Engine {
 
     // ---------------------------------------------------------------- the sample callback
 
-    /** Called by the native shim at every heap sample of every thread. Never throws. */
+    /**
+     * Called by the native shim at every heap sample of every thread. Returns the interrupt to
+     * raise, or null. A running profile sees the samples that are neither masked nor raising.
+     */
     static Throwable onSample(Thread thread, Object object, Class<?> klass, long size) {
         ThreadLimits limits = ACTIVE.get(thread);
-        return limits == null ? null : limits.onSample(samplingInterval);
+        if (limits != null) {
+            Throwable interrupt = limits.onSample(currentInterval);
+            if (interrupt != null || limits.maskDepth > 0) {
+                return interrupt;
+            }
+        }
+        Profiler profile = Profiler.current();
+        if (profile != null) {
+            profile.onSample(thread, object, klass, size);
+        }
+        return null;
+    }
+
+    /** Switches the sampler to {@code interval} bytes, for a profile; under the profiler's lock. */
+    static void setCurrentInterval(long interval) {
+        int err = NativeSampler.setInterval((int) interval);
+        if (err != 0) {
+            throw new IllegalStateException("SetHeapSamplingInterval(" + interval + ") failed: JVMTI error " + err);
+        }
+        currentInterval = interval;
     }
 
     // ---------------------------------------------------------------- running tasks
