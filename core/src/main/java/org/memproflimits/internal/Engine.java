@@ -108,12 +108,12 @@ public final class Engine {
             long interval = samplingInterval();
             NativeSampler.load();
             warmUp();
-            HeapWatcher.start();
             String failure = NativeSampler.start(Engine.class, (int) interval);
             if (failure != null) {
                 throw new EngineUnavailableException("memprof-limits: cannot start heap sampling: "
                         + failure, null);
             }
+            HeapWatcher.start();
             samplingInterval = interval;
             currentInterval = interval;
             started = true;

@@ -40,11 +40,16 @@ final class HeapWatcher {
     private static volatile long usedAfterLastGc;
     private static MemoryPoolMXBean[] oldPools = new MemoryPoolMXBean[0];
     private static Set<String> heapPools = Set.of();
+    private static boolean started;
 
     private HeapWatcher() {
     }
 
     static synchronized void start() {
+        if (started) {
+            return;
+        }
+        started = true;
         Set<String> heap = new HashSet<>();
         List<MemoryPoolMXBean> old = new ArrayList<>();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
