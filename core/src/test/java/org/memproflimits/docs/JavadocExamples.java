@@ -1,0 +1,220 @@
+package org.memproflimits.docs;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import org.memproflimits.Allocated;
+import org.memproflimits.Allocation;
+import org.memproflimits.EngineUnavailableException;
+import org.memproflimits.Guarded;
+import org.memproflimits.Limit;
+import org.memproflimits.Masking;
+import org.memproflimits.Memprof;
+import org.memproflimits.MemprofLimits;
+import org.memproflimits.PoisonedException;
+import org.memproflimits.Profile;
+import org.memproflimits.Resource;
+import org.memproflimits.Result;
+import org.memproflimits.TaskInterruptedException;
+import org.memproflimits.Task;
+import org.memproflimits.Token;
+import org.memproflimits.Tracker;
+
+/**
+ * Every example of the public javadoc, compiled: JavadocExamplesTest checks that each
+ * {@code <pre>{@code ...}</pre>} block of the public sources appears in this file.
+ * The fields and methods at the end are the stubs the examples use.
+ */
+@SuppressWarnings({"unused", "UnusedAssignment"})
+final class JavadocExamples {
+
+    void allocated() {
+        Result<Allocated<int[]>> r = MemprofLimits.limitAllocations(1 << 20, () -> new int[1000]);
+        long used = r.orElseThrow().bytes();   // 4016 on a 64-bit HotSpot with compressed oops
+    }
+
+    void allocation() {
+        Tracker<Void> perClass = a -> { bytesByClass.merge(a.type(), a.weight(), Long::sum); return null; };
+    }
+
+    void engineUnavailable() {
+        try {
+            MemprofLimits.start();
+        } catch (EngineUnavailableException e) {
+            log.warn("running without limits: " + e.getMessage());
+        }
+    }
+
+    void guarded(List<String> words) {
+        Guarded<Map<String, Integer>> counts = Guarded.withRollback(new HashMap<>(), HashMap::new);
+        MemprofLimits.limitAllocations(1 << 20, () -> counts.update(m -> {
+            for (String w : words) m.merge(w, 1, Integer::sum);   // interrupted midway? rolled back
+            return null;
+        }));
+    }
+
+    void limit() {
+        Result<Void> r = MemprofLimits.limitWithToken(token, () -> { work(); return null; });
+        if (r instanceof Result.Interrupted<Void> i && i.limit() == Limit.TOKEN) log("cancelled");
+    }
+
+    void masking() {
+        String row = Masking.withResource(
+                () -> pool.borrow(),                 // masked
+                conn -> conn.query("select 1"),      // interruptible
+                conn -> pool.giveBack(conn));        // masked, runs exactly once
+    }
+
+    void memprof() {
+        java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
+        Profile p = Memprof.start(64 * 1024, 0, a -> { bytes.add(a.weight()); return null; });
+        try {
+            runWorkload();
+        } finally {
+            Memprof.stop();
+        }
+        System.out.println("about " + bytes.sum() + " bytes allocated");
+    }
+
+    void memprofLimits(String json) {
+        Result<Allocated<Object>> r = MemprofLimits.limitAllocations(256L << 20, () -> parse(json));
+        if (r instanceof Result.Ok<Allocated<Object>> ok) {
+            System.out.println("parsed, " + ok.value().bytes() + " bytes allocated");
+        } else {
+            System.out.println("input rejected: too much work");
+        }
+    }
+
+    void poisoned(Guarded<Map<String, Integer>> sessions) {
+        try {
+            int n = sessions.read(Map::size);
+        } catch (PoisonedException e) {
+            sessions.recover(new HashMap<>());      // start again from a known-good state
+        }
+    }
+
+    void profile(Tracker<?> tracker) {
+        Profile p = Memprof.start(64 * 1024, 16, tracker);
+        try {
+            runWorkload();
+        } finally {
+            Memprof.stop();
+        }
+        p.discard();                           // no more onFree calls
+    }
+
+    void resource(ReentrantLock lock) {
+        try (Resource<java.util.concurrent.locks.Lock> held = Masking.acquire(
+                () -> { lock.lock(); return lock; }, java.util.concurrent.locks.Lock::unlock)) {
+            mutateSharedState();                 // interruptible; the lock is released whatever happens
+        }
+    }
+
+    void result(String input) {
+        Result<Integer> r = MemprofLimits.limitAllocations(64 << 20, () -> parse(input))
+                                         .map(Allocated::value);
+        if (r instanceof Result.Ok<Integer> ok) {
+            use(ok.value());
+        } else if (r instanceof Result.Interrupted<Integer> i) {
+            log("stopped by " + i.limit());   // on JDK 21+, a switch over the two records works too
+        }
+    }
+
+    void task(Path path) throws IOException {
+        Task<String, java.io.IOException> read = () -> java.nio.file.Files.readString(path);
+        Result<String> r = MemprofLimits.limitGlobalMemory(read);   // throws IOException
+    }
+
+    void taskInterrupted() {
+        try {
+            String s = MemprofLimits.limitWithToken(token, this::render).orElseThrow();
+        } catch (TaskInterruptedException e) {
+            respond(503, "stopped: " + e.limit());
+        }
+    }
+
+    void token(List<String> rules) {
+        Token token = new Token();
+        scheduler.schedule(token::set, 2, TimeUnit.SECONDS);            // a timeout
+        Result<Report> r = MemprofLimits.limitWithToken(token, () -> engine.evaluate(rules));
+    }
+
+    void tracker() {
+        Tracker<Long> live = new Tracker<>() {
+            public Long onAlloc(Allocation a) { liveBytes.add(a.weight()); return a.weight(); }
+            public void onFree(Long weight) { liveBytes.add(-weight); }
+        };
+    }
+
+    // ---------------------------------------------------------------- stubs
+
+    final Map<Class<?>, Long> bytesByClass = new HashMap<>();
+    final LongAdder liveBytes = new LongAdder();
+    final Token token = new Token();
+    final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    final Logger log = new Logger();
+    final Pool pool = new Pool();
+    final RuleEngine engine = new RuleEngine();
+
+    static final class Logger {
+        void warn(String s) {
+        }
+    }
+
+    static final class Connection {
+        String query(String sql) {
+            return sql;
+        }
+    }
+
+    static final class Pool {
+        Connection borrow() {
+            return new Connection();
+        }
+
+        void giveBack(Connection c) {
+        }
+    }
+
+    static final class Report {
+    }
+
+    static final class RuleEngine {
+        Report evaluate(List<String> rules) {
+            return new Report();
+        }
+    }
+
+    void work() {
+    }
+
+    void log(String s) {
+    }
+
+    void runWorkload() {
+    }
+
+    void mutateSharedState() {
+    }
+
+    Integer parse(String s) {
+        return s.length();
+    }
+
+    void use(Integer i) {
+    }
+
+    String render() {
+        return "";
+    }
+
+    void respond(int status, String body) {
+    }
+}
