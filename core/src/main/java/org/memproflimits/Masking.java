@@ -1,5 +1,6 @@
 package org.memproflimits;
 
+import java.util.Objects;
 import org.memproflimits.internal.Engine;
 import org.memproflimits.internal.ThreadLimits;
 
@@ -82,9 +83,9 @@ public final class Masking {
      */
     public static <R, T, E extends Exception> T withResource(Task<? extends R, ? extends E> acquire,
             Scope<? super R, ? extends T, ? extends E> scope, Release<? super R> release) throws E {
-        if (acquire == null || scope == null || release == null) {
-            throw new NullPointerException("acquire, scope and release must not be null");
-        }
+        Objects.requireNonNull(acquire, "acquire must not be null");
+        Objects.requireNonNull(scope, "scope must not be null");
+        Objects.requireNonNull(release, "release must not be null");
         ThreadLimits thread = Engine.mask();
         R resource;
         try {
@@ -139,9 +140,8 @@ public final class Masking {
      */
     public static <R, E extends Exception> Resource<R> acquire(Task<? extends R, ? extends E> acquire,
             Release<? super R> release) throws E {
-        if (acquire == null || release == null) {
-            throw new NullPointerException("acquire and release must not be null");
-        }
+        Objects.requireNonNull(acquire, "acquire must not be null");
+        Objects.requireNonNull(release, "release must not be null");
         ThreadLimits thread = Engine.mask();
         Resource<R> resource;
         try {

@@ -126,9 +126,9 @@ public final class Engine {
      */
     private static void warmUp() {
         ThreadLimits probe = new ThreadLimits(Thread.currentThread());
-        probe.onSample(1);
+        probe.onSample(1, Object.class);
         probe.isInterrupted();
-        RaiseSafety.canRaiseHere();
+        RaiseSafety.canRaiseHere(Object.class);
         RaiseSafety.trimmed(new LimitInterrupt("warm-up"));
         HeapWatcher.isOverLimit(Long.MAX_VALUE);
         ACTIVE.get(Thread.currentThread());
@@ -192,7 +192,7 @@ public final class Engine {
     static Throwable onSample(Thread thread, Object object, Class<?> klass, long size) {
         ThreadLimits limits = ACTIVE.get(thread);
         if (limits != null) {
-            Throwable interrupt = limits.onSample(currentInterval);
+            Throwable interrupt = limits.onSample(currentInterval, klass);
             if (interrupt != null || limits.maskDepth > 0) {
                 return interrupt;
             }
@@ -221,6 +221,7 @@ public final class Engine {
 
     public static <T, E extends Exception> Result<T> limitWithToken(TokenState token,
             Task<T, E> task) throws E {
+        start();
         if (token.isSet()) {
             return new Result.Interrupted<>(Limit.TOKEN,
                     new LimitInterrupt("token already set before starting the task"));
@@ -231,12 +232,17 @@ public final class Engine {
     public static <T, E extends Exception> Result<Allocated<T>> limitAllocations(long limit,
             Task<T, E> task) throws E {
         LimitScope.Allocations scope = new LimitScope.Allocations(limit);
-        // The count is read inside the scope, before the Allocated record exists.
-        return run(scope, () -> {
+        // The count is read inside the scope; the record is made outside it, not charged to the task.
+        Result<T> r = run(scope, () -> {
             T value = task.run();
-            long bytes = scope.allocated();
-            return new Allocated<>(value, bytes);
+            scope.allocatedAtEnd = scope.allocated();
+            return value;
         });
+        if (r instanceof Result.Ok<T> ok) {
+            return new Result.Ok<>(new Allocated<>(ok.value(), scope.allocatedAtEnd));
+        }
+        Result.Interrupted<T> i = (Result.Interrupted<T>) r;
+        return new Result.Interrupted<>(i.limit(), i.exception());
     }
 
     /** Runs {@code task} under {@code scope} in the calling thread; decides by the scope's flag. */

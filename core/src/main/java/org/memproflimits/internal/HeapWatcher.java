@@ -1,7 +1,5 @@
 package org.memproflimits.internal;
 
-import com.sun.management.GarbageCollectionNotificationInfo;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -11,36 +9,57 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.management.Notification;
-import javax.management.NotificationEmitter;
-import javax.management.NotificationListener;
-import javax.management.openmbean.CompositeData;
+import com.sun.management.GarbageCollectorMXBean;
+import com.sun.management.GcInfo;
 
 /**
- * The heap's occupancy, as the global memory limit sees it.
+ * The heap's occupancy, as the global memory limit sees it: the heap's use after a garbage
+ * collection, so that garbage never counts.
  *
- * <p>Occupancy is the heap's use after the most recent garbage collection, so that garbage never
- * counts; a GC-notification listener keeps it in a volatile field, and the check at a sample is
- * a field read while the heap is under the limit. Two refinements, measured on G1 and Parallel:
- * <ul>
- *   <li>Current use bounds occupancy from above, and is cheap ({@code Runtime}, about 60 ns): at
- *       or below the limit, nothing is over, whatever the last collection said. This is also
- *       what lets new tasks run as soon as a collection has freed the data of interrupted
- *       ones, without waiting for its notification.</li>
- *   <li>Data retained between two collections shows up in no post-collection figure: G1 puts
- *       large arrays straight into old regions, and a burst of them can fill the heap before the
- *       next collection. So when current use is over the limit, the old generation's current
- *       use - which holds such arrays, and no young garbage - is compared with the limit too.
- *       Collectors with a single heap pool (Shenandoah, single-generation ZGC) only have the
- *       post-collection figure.</li>
- * </ul>
+ * <h2>Algorithm</h2>
+ * At a sample of a thread under a global limit:
+ * <ol>
+ *   <li>Current use ({@code Runtime}, about 60 ns) bounds occupancy from above: at or below the
+ *       limit, nothing is over. This is the common case, and it is also what lets new tasks run
+ *       as soon as a collection has freed the data of interrupted ones.</li>
+ *   <li>Otherwise the figure after the most recent collection is read synchronously: the
+ *       collectors' counts are compared with the last ones seen (a few tens of ns each), and only
+ *       when a collection has happened since is its {@code GcInfo} read (tens of µs, once per
+ *       collection). GC notifications were tried first and measured: they arrive late, and on
+ *       Parallel GC the heap filled and threw {@code OutOfMemoryError} in the 30 MiB of
+ *       allocation between a young collection that showed the heap over the limit and its
+ *       notification.</li>
+ *   <li>A young collection's figure counts the old generation's garbage too (objects promoted
+ *       and since dead, G1's dead humongous arrays), so it is not trusted to interrupt: when it
+ *       shows the heap over the limit, or when current use is within 5% of the heap's maximum
+ *       with no collection having confirmed occupancy since, one thread requests a full
+ *       collection ({@code System.gc()}) and the figure after it decides. That happens at most
+ *       once per collection cycle, and only when the heap is truly near the limit or near full
+ *       - when the JVM is about to collect anyway. The 5% zone catches data retained between two
+ *       collections (G1 allocates large arrays straight into old regions and may run no
+ *       collection at all while a burst of them fills the heap).</li>
+ * </ol>
+ * With {@code -XX:+DisableExplicitGC} the request does nothing; the young collection's figure,
+ * or current use in the 5% zone, then decides: garbage may trip the limit, but the heap is
+ * protected.
  */
 final class HeapWatcher {
     private static final Runtime RUNTIME = Runtime.getRuntime();
-    private static volatile long usedAfterLastGc;
-    private static MemoryPoolMXBean[] oldPools = new MemoryPoolMXBean[0];
+    private static final Object CONFIRM_LOCK = new Object();
+
+    private static GarbageCollectorMXBean[] collectors = new GarbageCollectorMXBean[0];
     private static Set<String> heapPools = Set.of();
+    private static long dangerZone = Long.MAX_VALUE;
     private static boolean started;
+
+    /** Sum of the collectors' counts when {@link #afterGc} was last computed. */
+    private static volatile long seenCount = -1;
+    /** Heap use after the most recent collection seen. */
+    private static volatile long afterGc;
+    /** The collection count after the last requested full collection; -1 if none. */
+    private static volatile long confirmedCount = -1;
+    /** Occupancy measured right after that full collection. */
+    private static volatile long confirmedUse;
 
     private HeapWatcher() {
     }
@@ -49,53 +68,28 @@ final class HeapWatcher {
         if (started) {
             return;
         }
-        started = true;
         Set<String> heap = new HashSet<>();
-        List<MemoryPoolMXBean> old = new ArrayList<>();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP) {
                 heap.add(pool.getName());
-                String name = pool.getName();
-                if (name.contains("Old") || name.contains("Tenured")) {
-                    old.add(pool);
-                }
+            }
+        }
+        List<GarbageCollectorMXBean> gcs = new ArrayList<>();
+        for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof GarbageCollectorMXBean g) {
+                gcs.add(g);
             }
         }
         heapPools = Set.copyOf(heap);
-        oldPools = old.toArray(new MemoryPoolMXBean[0]);
-        usedAfterLastGc = currentUse();
-        NotificationListener listener = HeapWatcher::onGc;
-        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            // "Pauses" beans (ZGC, Shenandoah) report use at a pause of a concurrent cycle,
-            // garbage included; their "Cycles" bean reports the end of the cycle.
-            if (gc instanceof NotificationEmitter emitter && !gc.getName().endsWith("Pauses")) {
-                emitter.addNotificationListener(listener, null, null);
-            }
-        }
-    }
-
-    private static void onGc(Notification n, Object handback) {
-        if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
-            return;
-        }
-        GarbageCollectionNotificationInfo info =
-                GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
-        long used = 0;
-        for (Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
-            if (heapPools.contains(e.getKey())) {
-                used += e.getValue().getUsed();
-            }
-        }
-        usedAfterLastGc = used;
+        collectors = gcs.toArray(new GarbageCollectorMXBean[0]);
+        long max = RUNTIME.maxMemory();
+        dangerZone = max == Long.MAX_VALUE ? Long.MAX_VALUE : max - max / 20;
+        refresh();
+        started = true;
     }
 
     static long currentUse() {
         return RUNTIME.totalMemory() - RUNTIME.freeMemory();
-    }
-
-    /** @return the heap's use after the most recent collection the listener has seen */
-    static long usedAfterLastGc() {
-        return usedAfterLastGc;
     }
 
     static boolean isOverLimit(long limit) {
@@ -106,14 +100,65 @@ final class HeapWatcher {
         if (now <= limit) {
             return false;
         }
-        long afterGc = usedAfterLastGc;
-        if (afterGc > limit && afterGc <= now) {
-            return true;
+        long count = refresh();
+        if (count == confirmedCount) {
+            return confirmedUse > limit;            // no collection since the confirmation
         }
-        long old = 0;
-        for (MemoryPoolMXBean pool : oldPools) {
-            old += pool.getUsage().getUsed();
+        if (afterGc <= limit && now < dangerZone) {
+            return false;
         }
-        return old > limit;
+        return confirmedOver(limit, count);
+    }
+
+    /** Updates {@link #afterGc} if a collection happened; returns the collection count. */
+    private static long refresh() {
+        long count = 0;
+        for (GarbageCollectorMXBean gc : collectors) {
+            count += Math.max(0, gc.getCollectionCount());
+        }
+        if (count != seenCount) {
+            long latestEnd = -1;
+            long used = currentUse();
+            for (GarbageCollectorMXBean gc : collectors) {
+                GcInfo info = gc.getLastGcInfo();
+                if (info != null && info.getEndTime() > latestEnd) {
+                    latestEnd = info.getEndTime();
+                    used = heapUse(info.getMemoryUsageAfterGc());
+                }
+            }
+            afterGc = used;
+            seenCount = count;
+        }
+        return count;
+    }
+
+    private static long heapUse(Map<String, MemoryUsage> pools) {
+        long used = 0;
+        for (Map.Entry<String, MemoryUsage> e : pools.entrySet()) {
+            if (heapPools.contains(e.getKey())) {
+                used += e.getValue().getUsed();
+            }
+        }
+        return used;
+    }
+
+    /**
+     * Requests one full collection for collection cycle {@code count}, unless another thread
+     * did; decides by the occupancy after it.
+     */
+    private static boolean confirmedOver(long limit, long count) {
+        synchronized (CONFIRM_LOCK) {
+            long now = refresh();
+            if (now == confirmedCount) {
+                return confirmedUse > limit;        // confirmed while this thread waited
+            }
+            if (now != count) {
+                return false;                       // a collection ran meanwhile: re-decide later
+            }
+            System.gc();
+            confirmedCount = refresh();
+            confirmedUse = Math.min(afterGc, currentUse());
+            return confirmedUse > limit;
+        }
     }
 }

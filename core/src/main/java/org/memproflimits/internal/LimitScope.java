@@ -34,6 +34,8 @@ abstract class LimitScope {
         long budget;
         /** The thread running the scope, set when it starts. */
         ThreadLimits owner;
+        /** The count when the task returned, for the Allocated record. */
+        long allocatedAtEnd;
 
         Allocations(long limit) {
             this.limit = limit;

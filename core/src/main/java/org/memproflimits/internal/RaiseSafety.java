@@ -21,13 +21,19 @@ import java.util.stream.Stream;
  *       sites, dynamic constants, method types and method handle constants (lambdas, string
  *       concatenation, records' {@code toString}, pattern switches);</li>
  *   <li>a native method at the top: a JNI allocation from native code, which may not expect an
- *       exception to become pending.</li>
+ *       exception to become pending;</li>
+ *   <li>the library's own code at the top, below the callback: an engine frame, or one of the
+ *       public classes' (a {@code Token.set} in the task, the record a limit function returns);
+ *       the task is not the library, and the interrupt can wait for the task's next sample;</li>
+ *   <li>a sampled object that is a {@code Class} or a {@code java.lang.invoke} object: one the VM
+ *       allocates for itself while it resolves a class, a method type or a call site at the top
+ *       frame's bytecode, with no Java frame of its own.</li>
  * </ul>
- * The library's own bookkeeping needs no rule here: it runs masked.
- * Allocations the VM makes for itself without a Java frame (a mirror or a constant pool array
- * while the boot loader resolves a class) fail the way an {@code OutOfMemoryError} would there;
- * the VM records no resolution error for an exception that is not a {@code LinkageError}, so the
- * resolution is retried later.
+ * Other allocations the VM makes for itself while resolving (a constant pool array, an interned
+ * string) are not told apart from the bytecode's own; an interrupt there fails the resolution the
+ * way an {@code OutOfMemoryError} would. HotSpot records a resolution error only for a
+ * {@code LinkageError} (JVMS 5.4.3; {@code ConstantPool::save_and_throw_exception}), which the
+ * interrupt is not, so such a resolution is simply retried when the bytecode runs again.
  */
 final class RaiseSafety {
     private static final StackWalker WALKER =
@@ -39,8 +45,26 @@ final class RaiseSafety {
     private RaiseSafety() {
     }
 
-    static boolean canRaiseHere() {
+    /** Public classes whose frames are the library's own (nested classes included). */
+    private static final java.util.Set<String> LIBRARY_CLASSES = java.util.Set.of(
+            "org.memproflimits.MemprofLimits", "org.memproflimits.Masking", "org.memproflimits.Resource",
+            "org.memproflimits.Guarded", "org.memproflimits.Token", "org.memproflimits.Result",
+            "org.memproflimits.Memprof", "org.memproflimits.Profile");
+
+    /**
+     * @param sampled the class of the sampled object
+     * @return whether an interrupt may arise at this sampled allocation
+     */
+    static boolean canRaiseHere(Class<?> sampled) {
+        if (sampled == Class.class || sampled.getPackageName().equals("java.lang.invoke")) {
+            return false;
+        }
         return WALKER.walk(CHECK);
+    }
+
+    private static boolean isLibrary(Class<?> c) {
+        return c.getPackageName().equals(INTERNAL_PACKAGE)
+                || LIBRARY_CLASSES.contains(c.getNestHost().getName());
     }
 
     /** Removes the engine's own frames from the top of the interrupt's stack trace. */
@@ -57,6 +81,15 @@ final class RaiseSafety {
     }
 
     private static final class Check implements Function<Stream<StackFrame>, Boolean> {
+        /** Whether {@code f} is one of the callback's frames, above the allocating frame. */
+        private static boolean isCallback(StackFrame f) {
+            Class<?> c = f.getDeclaringClass();
+            String m = f.getMethodName();
+            return (c == Engine.class && m.equals("onSample"))
+                    || (c == ThreadLimits.class && m.equals("onSample"))
+                    || (c == RaiseSafety.class && m.equals("canRaiseHere"));
+        }
+
         @Override
         public Boolean apply(Stream<StackFrame> frames) {
             Iterator<StackFrame> it = frames.iterator();
@@ -64,13 +97,12 @@ final class RaiseSafety {
             while (it.hasNext()) {
                 StackFrame f = it.next();
                 Class<?> c = f.getDeclaringClass();
-                String pkg = c.getPackageName();
                 if (atTop) {
-                    if (pkg.equals(INTERNAL_PACKAGE)) {
+                    if (isCallback(f)) {
                         continue;               // the sample callback itself
                     }
                     atTop = false;
-                    if (f.isNativeMethod()) {
+                    if (f.isNativeMethod() || isLibrary(c)) {
                         return Boolean.FALSE;
                     }
                 }

@@ -159,7 +159,7 @@ public final class ThreadLimits {
      * The decision at one sample of this thread: the interrupt to raise at the sampled
      * allocation, or null. Never throws.
      */
-    Throwable onSample(long interval) {
+    Throwable onSample(long interval, Class<?> sampled) {
         if (!exact) {
             estimatedBytes += interval;     // counted even while masked: the bytes were allocated
         }
@@ -175,7 +175,7 @@ public final class ThreadLimits {
                 due = s;
             }
         }
-        if (due == null || !RaiseSafety.canRaiseHere()) {
+        if (due == null || !RaiseSafety.canRaiseHere(sampled)) {
             return null;                    // deferred to a later sample
         }
         return RaiseSafety.trimmed(new LimitInterrupt(describe(due.limit())));
