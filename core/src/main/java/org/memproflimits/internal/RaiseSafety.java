@@ -21,9 +21,9 @@ import java.util.stream.Stream;
  *       sites, dynamic constants, method types and method handle constants (lambdas, string
  *       concatenation, records' {@code toString}, pattern switches);</li>
  *   <li>a native method at the top: a JNI allocation from native code, which may not expect an
- *       exception to become pending;</li>
- *   <li>the library's own public code at the top: its bookkeeping is not the task's.</li>
+ *       exception to become pending.</li>
  * </ul>
+ * The library's own bookkeeping needs no rule here: it runs masked.
  * Allocations the VM makes for itself without a Java frame (a mirror or a constant pool array
  * while the boot loader resolves a class) fail the way an {@code OutOfMemoryError} would there;
  * the VM records no resolution error for an exception that is not a {@code LinkageError}, so the
@@ -34,7 +34,6 @@ final class RaiseSafety {
             StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
     private static final Function<Stream<StackFrame>, Boolean> CHECK = new Check();
     private static final String INTERNAL_PACKAGE = RaiseSafety.class.getPackageName();
-    private static final String PUBLIC_PACKAGE = "org.memproflimits";
     private static final String LINKAGE_ENTRY = "java.lang.invoke.MethodHandleNatives";
 
     private RaiseSafety() {
@@ -71,7 +70,7 @@ final class RaiseSafety {
                         continue;               // the sample callback itself
                     }
                     atTop = false;
-                    if (f.isNativeMethod() || pkg.equals(PUBLIC_PACKAGE)) {
+                    if (f.isNativeMethod()) {
                         return Boolean.FALSE;
                     }
                 }
