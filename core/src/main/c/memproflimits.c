@@ -23,6 +23,7 @@ static JavaVM *vm;
 static jvmtiEnv *jvmti;
 static jclass engine_class;        /* global ref to the class holding onSample */
 static jmethodID on_sample;        /* static Throwable onSample(Thread, Object, Class, long) */
+static int have_bytecodes;         /* can_get_bytecodes was granted */
 
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *jvm, void *reserved) {
     (void) reserved;
@@ -93,6 +94,29 @@ Java_org_memproflimits_internal_NativeSampler_start(JNIEnv *jni, jclass self, jc
     wanted.can_generate_sampled_object_alloc_events = 1;
     err = (*jvmti)->AddCapabilities(jvmti, &wanted);
     if (err != JVMTI_ERROR_NONE) return fail(jni, "AddCapabilities(can_generate_sampled_object_alloc_events)", err);
+    /* Optional: lets Java see the allocating bytecode (NativeSampler.allocatingOpcode). */
+    if (potential.can_get_bytecodes) {
+        memset(&wanted, 0, sizeof wanted);
+        wanted.can_get_bytecodes = 1;
+        have_bytecodes = (*jvmti)->AddCapabilities(jvmti, &wanted) == JVMTI_ERROR_NONE;
+    }
+    /* Optional: JVMTI 21's can_support_virtual_threads, so that the frame functions above also
+       work on virtual threads. jvmti.h of JDK 17 does not name it; it is the bit right after
+       can_generate_sampled_object_alloc_events, found here by setting that one. */
+    {
+        jvmtiCapabilities probe;
+        unsigned char *p = (unsigned char *) &probe;
+        size_t bit = 0;
+        memset(&probe, 0, sizeof probe);
+        probe.can_generate_sampled_object_alloc_events = 1;
+        while (bit < 8 * sizeof probe && !(p[bit / 8] & (1u << (bit % 8)))) bit++;
+        bit++;
+        if (bit < 8 * sizeof probe && (((unsigned char *) &potential)[bit / 8] & (1u << (bit % 8)))) {
+            memset(&wanted, 0, sizeof wanted);
+            ((unsigned char *) &wanted)[bit / 8] |= (unsigned char) (1u << (bit % 8));
+            (*jvmti)->AddCapabilities(jvmti, &wanted);
+        }
+    }
 
     engine_class = (jclass) (*jni)->NewGlobalRef(jni, engine);
     on_sample = (*jni)->GetStaticMethodID(jni, engine_class, "onSample",
@@ -111,6 +135,36 @@ Java_org_memproflimits_internal_NativeSampler_start(JNIEnv *jni, jclass self, jc
     err = (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, JVMTI_EVENT_SAMPLED_OBJECT_ALLOC, NULL);
     if (err != JVMTI_ERROR_NONE) return fail(jni, "SetEventNotificationMode(SampledObjectAlloc)", err);
     return NULL;
+}
+
+/*
+ * The opcode of the bytecode that the allocating frame is executing, read from inside the sample
+ * callback: the frame just below onSample on the current thread's stack. Returns -1 for a native
+ * frame, -2 if it cannot be told (no can_get_bytecodes, or a JVMTI error).
+ */
+JNIEXPORT jint JNICALL
+Java_org_memproflimits_internal_NativeSampler_allocatingOpcode(JNIEnv *jni, jclass self) {
+    (void) jni; (void) self;
+    if (jvmti == NULL || !have_bytecodes) return -2;
+    jmethodID method;
+    jlocation location;
+    for (jint depth = 0; depth < 64; depth++) {
+        if ((*jvmti)->GetFrameLocation(jvmti, NULL, depth, &method, &location) != JVMTI_ERROR_NONE) {
+            return -2;
+        }
+        if (method != on_sample) continue;
+        if ((*jvmti)->GetFrameLocation(jvmti, NULL, depth + 1, &method, &location) != JVMTI_ERROR_NONE) {
+            return -2;
+        }
+        if (location < 0) return -1;
+        jint count;
+        unsigned char *code;
+        if ((*jvmti)->GetBytecodes(jvmti, method, &count, &code) != JVMTI_ERROR_NONE) return -2;
+        jint opcode = location < count ? code[location] : -2;
+        (*jvmti)->Deallocate(jvmti, code);
+        return opcode;
+    }
+    return -2;
 }
 
 /* Returns 0 on success, or the JVMTI error code. */

@@ -29,15 +29,16 @@ import com.sun.management.GcInfo;
  *       Parallel GC the heap filled and threw {@code OutOfMemoryError} in the 30 MiB of
  *       allocation between a young collection that showed the heap over the limit and its
  *       notification.</li>
- *   <li>A young collection's figure counts the old generation's garbage too (objects promoted
- *       and since dead, G1's dead humongous arrays), so it is not trusted to interrupt: when it
- *       shows the heap over the limit, or when current use is within 5% of the heap's maximum
- *       with no collection having confirmed occupancy since, one thread requests a full
- *       collection ({@code System.gc()}) and the figure after it decides. That happens at most
- *       once per collection cycle, and only when the heap is truly near the limit or near full
- *       - when the JVM is about to collect anyway. The 5% zone catches data retained between two
- *       collections (G1 allocates large arrays straight into old regions and may run no
- *       collection at all while a burst of them fills the heap).</li>
+ *   <li>Data retained since that collection shows in no post-collection figure: G1 puts large
+ *       arrays straight into old regions and may run no collection at all while a burst of them
+ *       fills the heap. The old generation's current use shows them (and no young garbage), and
+ *       so does current use near the heap's maximum (the last 5%).</li>
+ *   <li>But a young collection's figure, and the old generation's current use, count the old
+ *       generation's garbage too (objects promoted and since dead, G1's dead humongous arrays).
+ *       So none of these signals interrupts by itself: when one of them shows the heap over the
+ *       limit, one thread requests a full collection ({@code System.gc()}), and the occupancy
+ *       after it decides. That happens at most once per collection cycle, and only when the
+ *       heap is near the limit - when the JVM is about to collect anyway.</li>
  * </ol>
  * With {@code -XX:+DisableExplicitGC} the request does nothing; the young collection's figure,
  * or current use in the 5% zone, then decides: garbage may trip the limit, but the heap is
@@ -48,6 +49,7 @@ final class HeapWatcher {
     private static final Object CONFIRM_LOCK = new Object();
 
     private static GarbageCollectorMXBean[] collectors = new GarbageCollectorMXBean[0];
+    private static MemoryPoolMXBean[] oldPools = new MemoryPoolMXBean[0];
     private static Set<String> heapPools = Set.of();
     private static long dangerZone = Long.MAX_VALUE;
     private static boolean started;
@@ -69,11 +71,16 @@ final class HeapWatcher {
             return;
         }
         Set<String> heap = new HashSet<>();
+        List<MemoryPoolMXBean> old = new ArrayList<>();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP) {
                 heap.add(pool.getName());
+                if (pool.getName().contains("Old") || pool.getName().contains("Tenured")) {
+                    old.add(pool);
+                }
             }
         }
+        oldPools = old.toArray(new MemoryPoolMXBean[0]);
         List<GarbageCollectorMXBean> gcs = new ArrayList<>();
         for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof GarbageCollectorMXBean g) {
@@ -104,10 +111,19 @@ final class HeapWatcher {
         if (count == confirmedCount) {
             return confirmedUse > limit;            // no collection since the confirmation
         }
-        if (afterGc <= limit && now < dangerZone) {
+        if (afterGc <= limit && now < dangerZone && oldGenerationUse() <= limit) {
             return false;
         }
         return confirmedOver(limit, count);
+    }
+
+    /** Current use of the old generation: retained large arrays, and no young garbage. */
+    private static long oldGenerationUse() {
+        long used = 0;
+        for (MemoryPoolMXBean pool : oldPools) {
+            used += pool.getUsage().getUsed();
+        }
+        return used;
     }
 
     /** Updates {@link #afterGc} if a collection happened; returns the collection count. */

@@ -30,6 +30,12 @@ final class NativeSampler {
 
     static native int setInterval(int interval);
 
+    /**
+     * From inside the sample callback: the opcode the allocating frame executes; -1 for a native
+     * frame, -2 if unknown.
+     */
+    static native int allocatingOpcode();
+
     /** Loads the shim once; throws {@link EngineUnavailableException} saying why it cannot. */
     static synchronized void load() {
         if (loaded) {

@@ -27,13 +27,20 @@ import java.util.stream.Stream;
  *       the task is not the library, and the interrupt can wait for the task's next sample;</li>
  *   <li>a sampled object that is a {@code Class} or a {@code java.lang.invoke} object: one the VM
  *       allocates for itself while it resolves a class, a method type or a call site at the top
- *       frame's bytecode, with no Java frame of its own.</li>
+ *       frame's bytecode, with no Java frame of its own;</li>
+ *   <li>an allocating frame whose current bytecode allocates nothing by itself once linked
+ *       ({@code invokedynamic}, {@code ldc}, field accesses, {@code checkcast},
+ *       {@code instanceof}): the allocation is the VM's, linking the call site, resolving the
+ *       constant, or loading and initializing a class (the shim reads the opcode with JVMTI
+ *       GetBytecodes, only when an interrupt is due).</li>
  * </ul>
- * Other allocations the VM makes for itself while resolving (a constant pool array, an interned
- * string) are not told apart from the bytecode's own; an interrupt there fails the resolution the
- * way an {@code OutOfMemoryError} would. HotSpot records a resolution error only for a
+ * What remains: allocations the VM makes for itself while it links a class or resolves a member
+ * at a {@code new}, {@code anewarray} or invoke bytecode (a constant pool array, say) are not told
+ * apart from the bytecode's own. An interrupt there fails the resolution the way an
+ * {@code OutOfMemoryError} would; HotSpot records a resolution error only for a
  * {@code LinkageError} (JVMS 5.4.3; {@code ConstantPool::save_and_throw_exception}), which the
- * interrupt is not, so such a resolution is simply retried when the bytecode runs again.
+ * interrupt is not, so the resolution is retried when the bytecode runs again and nothing
+ * JVM-global is poisoned.
  */
 final class RaiseSafety {
     private static final StackWalker WALKER =
@@ -59,8 +66,37 @@ final class RaiseSafety {
         if (sampled == Class.class || sampled.getPackageName().equals("java.lang.invoke")) {
             return false;
         }
-        return WALKER.walk(CHECK);
+        if (!WALKER.walk(CHECK)) {
+            return false;
+        }
+        int opcode = NativeSampler.allocatingOpcode();
+        return opcode < 0 || !LINKING_ONLY[opcode];
     }
+
+    /**
+     * Bytecodes that, once linked, allocate nothing themselves: an allocation sampled while one
+     * of them is the allocating frame's current bytecode is the VM's, linking a call site,
+     * resolving a constant, or resolving and initializing the class of a field or cast. (Invokes
+     * are not among them: C2 attributes an intrinsic's allocation, {@code Arrays.copyOf} say, to
+     * the invoke that it replaced.)
+     */
+    private static final boolean[] LINKING_ONLY = new boolean[256];
+
+    static {
+        for (int op : new int[] {0x12, 0x13, 0x14,          // ldc, ldc_w, ldc2_w
+                0xb2, 0xb3, 0xb4, 0xb5,                     // getstatic, putstatic, getfield, putfield
+                0xba,                                       // invokedynamic
+                0xc0, 0xc1}) {                              // checkcast, instanceof
+            LINKING_ONLY[op] = true;
+        }
+    }
+
+    private static boolean isJdk(Class<?> c) {
+        ClassLoader loader = c.getClassLoader();
+        return loader == null || loader == PLATFORM;
+    }
+
+    private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
 
     private static boolean isLibrary(Class<?> c) {
         return c.getPackageName().equals(INTERNAL_PACKAGE)
@@ -94,6 +130,7 @@ final class RaiseSafety {
         public Boolean apply(Stream<StackFrame> frames) {
             Iterator<StackFrame> it = frames.iterator();
             boolean atTop = true;
+            boolean first = true;
             while (it.hasNext()) {
                 StackFrame f = it.next();
                 Class<?> c = f.getDeclaringClass();
@@ -101,10 +138,17 @@ final class RaiseSafety {
                     if (isCallback(f)) {
                         continue;               // the sample callback itself
                     }
-                    atTop = false;
-                    if (f.isNativeMethod() || isLibrary(c)) {
-                        return Boolean.FALSE;
+                    if (first) {
+                        first = false;
+                        if (f.isNativeMethod()) {
+                            return Boolean.FALSE;
+                        }
                     }
+                    if (isLibrary(c)) {
+                        return Boolean.FALSE;   // the library, or the JDK called by it
+                    }
+                    // JDK frames above the first other frame may be called by the library
+                    atTop = isJdk(c);
                 }
                 if (f.getMethodName().equals("<clinit>")
                         || ClassLoader.class.isAssignableFrom(c)
