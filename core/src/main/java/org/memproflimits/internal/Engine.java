@@ -53,11 +53,15 @@ public final class Engine {
      * What is never interrupted, and why. Static initializers, class loading and the VM's
      * linkage of call sites and constants (see RaiseSafety): an exception escaping them poisons
      * JVM-global state for the JVM's lifetime (an erroneous class, a recorded linkage error),
-     * which is not the task's to lose. Native methods that allocate through JNI, which may not
-     * expect a pending exception. The library's own code. Threads with no limit: nothing is
-     * inherited by threads a task starts. There the interrupt is deferred to a later sample; it
-     * is never lost, because the flag is sticky.
-     *
+     * which is not the task's to lose. RaiseSafety recognises them by the Java frames on the
+     * stack (<clinit>, ClassLoader, MethodHandleNatives), by the type of the sampled object (a
+     * Class, a java.lang.invoke object) and by the allocating frame's bytecode (one that
+     * allocates nothing once linked, such as invokedynamic or getstatic, means the VM is linking
+     * for it). Native methods that allocate through JNI, which may not expect a pending
+     * exception. The library's own code, and the JDK code it calls. Threads with no limit:
+     * nothing is inherited by threads a task starts. There the interrupt is deferred to a later
+     * sample; it is never lost, because the flag is sticky.
+
      * Counting. On platform threads the allocation clock is the JDK's exact per-thread counter
      * (ThreadMXBean.getCurrentThreadAllocatedBytes, about 30 ns), read at samples only: a task is
      * never interrupted before it has allocated more than its limit, and the overshoot is the
