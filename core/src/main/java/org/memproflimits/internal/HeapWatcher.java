@@ -108,12 +108,14 @@ final class HeapWatcher {
             return false;
         }
         long count = refresh();
-        if (count == confirmedCount) {
-            return confirmedUse > limit;            // no collection since the confirmation
+        if (count == confirmedCount && confirmedUse > limit) {
+            return true;                            // confirmed over, no collection since
         }
         if (afterGc <= limit && now < dangerZone && oldGenerationUse() <= limit) {
             return false;
         }
+        // Over by some signal, and not confirmed over: confirm, even if the last confirmation
+        // said under - data retained since then is what the signal shows.
         return confirmedOver(limit, count);
     }
 
@@ -165,11 +167,9 @@ final class HeapWatcher {
     private static boolean confirmedOver(long limit, long count) {
         synchronized (CONFIRM_LOCK) {
             long now = refresh();
-            if (now == confirmedCount) {
-                return confirmedUse > limit;        // confirmed while this thread waited
-            }
             if (now != count) {
-                return false;                       // a collection ran meanwhile: re-decide later
+                // a collection ran while this thread waited: if it was a confirmation, use it
+                return now == confirmedCount && confirmedUse > limit;
             }
             System.gc();
             confirmedCount = refresh();
