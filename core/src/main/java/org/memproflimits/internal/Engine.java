@@ -130,6 +130,13 @@ public final class Engine {
      */
     private static void warmUp() {
         ThreadLimits probe = new ThreadLimits(Thread.currentThread());
+        // HotSpot resolves a class's string constants (allocating them in the requesting
+        // thread) when it queues a method of that class for C2 (CompileBroker::compile_method).
+        // clock() and the JDK's counter run inside every scope: have C2 requested for them here,
+        // past the tier-4 thresholds, rather than from a task whose count would include them.
+        for (int i = 0; i < 50_000; i++) {
+            probe.clock();
+        }
         probe.onSample(1, Object.class);
         probe.isInterrupted();
         RaiseSafety.canRaiseHere(Object.class);
