@@ -1,0 +1,123 @@
+package org.memproflimits.tools;
+
+import java.io.PrintStream;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.memproflimits.Limit;
+import org.memproflimits.MemprofLimits;
+import org.memproflimits.Result;
+import org.memproflimits.Task;
+import org.memproflimits.Token;
+
+/** {@code run}: runs the program's main thread under the limits given; exits by the outcome. */
+final class RunCommand {
+    private RunCommand() {
+    }
+
+    static int run(Options o, PrintStream err) throws UsageException {
+        Program program = Program.load(o);
+        if (o.intervalGiven) {
+            MemprofLimits.setSamplingInterval(o.interval);
+        }
+        MemprofLimits.start();
+        if (o.heapLimit >= 0) {
+            if (o.heapLimit >= Runtime.getRuntime().maxMemory()) {
+                err.println("memprof: warning: --heap-limit " + Units.size(o.heapLimit) + " is not below the "
+                        + "maximum heap (" + Units.approx(Runtime.getRuntime().maxMemory())
+                        + "); the JVM may run out of memory first (raise -Xmx)");
+            }
+            MemprofLimits.setGlobalMemoryLimit(o.heapLimit);
+        }
+
+        // Flags, not a list: recording a reached limit must not allocate, since an outer limit
+        // reached at the same sample would interrupt the allocation.
+        boolean[] reached = new boolean[Limit.values().length];
+        Task<Void, Exception> task = () -> {
+            try {
+                program.invoke();
+            } catch (Exception | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new UndeclaredThrowableException(t);
+            }
+            return null;
+        };
+        if (o.allocLimit >= 0) {
+            Task<Void, Exception> inner = task;
+            task = () -> {
+                if (!MemprofLimits.limitAllocations(o.allocLimit, inner).isOk()) {
+                    reached[Limit.ALLOCATIONS.ordinal()] = true;
+                }
+                return null;
+            };
+        }
+        if (o.heapLimit >= 0) {
+            Task<Void, Exception> inner = task;
+            task = () -> {
+                if (!MemprofLimits.limitGlobalMemory(inner).isOk()) {
+                    reached[Limit.GLOBAL_MEMORY.ordinal()] = true;
+                }
+                return null;
+            };
+        }
+        ScheduledExecutorService timer = null;
+        if (o.timeout != null) {
+            Token token = new Token();
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "memprof-timeout");
+                t.setDaemon(true);
+                return t;
+            });
+            Task<Void, Exception> inner = task;
+            task = () -> {
+                Result<Void> r = MemprofLimits.limitWithToken(token, inner);
+                if (!r.isOk()) {
+                    reached[Limit.TOKEN.ordinal()] = true;
+                }
+                return null;
+            };
+            timer.schedule(token::set, o.timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        boolean threw = false;
+        try {
+            task.run();
+        } catch (Throwable t) {
+            Main.printUncaught(t instanceof UndeclaredThrowableException u && u.getCause() != null ? u.getCause() : t, err);
+            threw = true;
+        } finally {
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+        }
+
+        // One line per limit reached; the status is the first reached in this order.
+        int status = Main.OK;
+        if (reached[Limit.ALLOCATIONS.ordinal()]) {
+            err.println("memprof: allocation limit reached: the main thread of " + o.mainClass
+                    + " allocated more than " + Units.size(o.allocLimit) + " (" + o.allocLimit + " bytes); stopped");
+            status = Main.ALLOCATION_LIMIT;
+        }
+        if (reached[Limit.GLOBAL_MEMORY.ordinal()]) {
+            err.println("memprof: heap limit reached: the heap held more than " + Units.size(o.heapLimit)
+                    + " (" + o.heapLimit + " bytes) of live data; " + o.mainClass + " stopped");
+            status = status == Main.OK ? Main.HEAP_LIMIT : status;
+        }
+        if (reached[Limit.TOKEN.ordinal()]) {
+            err.println("memprof: timeout: " + o.mainClass + " was still running after "
+                    + Units.duration(o.timeout) + "; stopped");
+            status = status == Main.OK ? Main.TIMEOUT : status;
+        }
+        if (status != Main.OK) {
+            return status;                 // the program was stopped: its other threads end with the JVM
+        }
+        try {
+            Program.awaitNonDaemonThreads();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return threw ? Main.PROGRAM_FAILED : Main.OK;
+    }
+}
