@@ -1,6 +1,8 @@
 package org.memproflimits.docs;
 
 import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -11,6 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.memproflimits.Allocated;
+import org.memproflimits.AllocationProfile;
+import org.memproflimits.CollapsedStacks;
+import org.memproflimits.LiveHeapProfile;
+import org.memproflimits.ProfileSnapshot;
 import org.memproflimits.Allocation;
 import org.memproflimits.EngineUnavailableException;
 import org.memproflimits.Guarded;
@@ -153,6 +159,50 @@ final class JavadocExamples {
         };
     }
 
+    void allocationProfile() throws IOException {
+        AllocationProfile allocations = new AllocationProfile();
+        Memprof.start(512 * 1024, 64, allocations);
+        try {
+            runWorkload();
+        } finally {
+            Memprof.stop();
+        }
+        ProfileSnapshot s = allocations.snapshot();
+        System.out.println("about " + (s.totalBytes() >> 20) + " MiB allocated; top site: " + s.top(1));
+        try (Writer out = Files.newBufferedWriter(Path.of("alloc.collapsed"))) {
+            CollapsedStacks.write(s, out);          // flamegraph.pl alloc.collapsed > alloc.svg
+        }
+    }
+
+    void liveHeapProfile() throws InterruptedException {
+        LiveHeapProfile live = new LiveHeapProfile();
+        Profile p = Memprof.start(512 * 1024, 64, live);
+        loadCaches();
+        System.gc();
+        Thread.sleep(100);                                   // let the cleaner thread catch up
+        for (ProfileSnapshot.Site site : live.snapshot().top(3)) {
+            System.out.println((site.bytes() >> 10) + " KiB of " + site.type() + " held, allocated at "
+                    + site.stack().get(0));
+        }
+        Memprof.stop();
+        p.discard();
+    }
+
+    void collapsedStacks(AllocationProfile allocations) throws IOException {
+        try (Writer out = Files.newBufferedWriter(Path.of("alloc.collapsed"))) {
+            CollapsedStacks.write(allocations.snapshot(), out);
+        }
+        // then: flamegraph.pl --colors=java alloc.collapsed > alloc.svg, or open it in speedscope.app
+    }
+
+    void profileSnapshot(AllocationProfile profile) {
+        ProfileSnapshot s = profile.snapshot();
+        System.out.printf("about %d MiB allocated in %d samples%n", s.totalBytes() >> 20, s.totalSamples());
+        for (ProfileSnapshot.Site site : s.top(5)) {
+            System.out.println(site.bytes() + " bytes of " + site.type() + " at " + site.stack().get(0));
+        }
+    }
+
     // ---------------------------------------------------------------- stubs
 
     final Map<Class<?>, Long> bytesByClass = new HashMap<>();
@@ -199,6 +249,9 @@ final class JavadocExamples {
     }
 
     void runWorkload() {
+    }
+
+    void loadCaches() {
     }
 
     void mutateSharedState() {
