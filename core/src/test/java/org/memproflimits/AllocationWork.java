@@ -211,10 +211,20 @@ final class AllocationWork {
                         return null;
                     });
             viaLibrary = one.orElseThrow().bytes() - empty.orElseThrow().bytes();
-            long before = threads.getCurrentThreadAllocatedBytes();
-            allocation.accept(p);
-            long after = threads.getCurrentThreadAllocatedBytes();
-            viaJdk = after - before;
+            // The JDK's counter also counts what a running profile allocates at its samples
+            // (the library keeps that out of Allocated.bytes): measure with the session
+            // profile, if any, paused.
+            boolean paused = org.memproflimits.testing.ProfileSessionListener.pause();
+            try {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                allocation.accept(p);
+                long after = threads.getCurrentThreadAllocatedBytes();
+                viaJdk = after - before;
+            } finally {
+                if (paused) {
+                    org.memproflimits.testing.ProfileSessionListener.resume();
+                }
+            }
         }
         if (viaLibrary != viaJdk) {
             throw new AssertionError("one allocation measures " + viaLibrary

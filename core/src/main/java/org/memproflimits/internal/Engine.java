@@ -202,17 +202,29 @@ public final class Engine {
      */
     static Throwable onSample(Thread thread, Object object, Class<?> klass, long size) {
         ThreadLimits limits = ACTIVE.get(thread);
-        if (limits != null) {
+        if (limits == null) {
+            Profiler profile = Profiler.current();
+            if (profile != null) {
+                profile.onSample(thread, object, klass, size);
+            }
+            return null;
+        }
+        // What the callback allocates (stack walks, the interrupt, a profile's records) is not
+        // the task's: measure it and keep it out of the thread's allocation clock.
+        long before = limits.rawCounter();
+        try {
             Throwable interrupt = limits.onSample(currentInterval, klass);
             if (interrupt != null || limits.maskDepth > 0) {
                 return interrupt;
             }
+            Profiler profile = Profiler.current();
+            if (profile != null) {
+                profile.onSample(thread, object, klass, size);
+            }
+            return null;
+        } finally {
+            limits.excludeCallbackSince(before);
         }
-        Profiler profile = Profiler.current();
-        if (profile != null) {
-            profile.onSample(thread, object, klass, size);
-        }
-        return null;
     }
 
     /** Switches the sampler to {@code interval} bytes, for a profile; under the profiler's lock. */

@@ -150,9 +150,27 @@ public final class ThreadLimits {
         }
     }
 
+    /**
+     * Bytes the sample callback itself allocated in this thread (a stack walk, an interrupt, a
+     * profile's records): counted by the JDK's counter, but not the task's.
+     */
+    private long callbackBytes;
+
     /** Bytes allocated by this thread: exact on platform threads, estimated on virtual ones. */
     long clock() {
-        return exact ? THREADS.getCurrentThreadAllocatedBytes() : estimatedBytes;
+        return exact ? THREADS.getCurrentThreadAllocatedBytes() - callbackBytes : estimatedBytes;
+    }
+
+    /** The JDK's counter for this thread, for measuring the callback; -1 when not exact. */
+    long rawCounter() {
+        return exact ? THREADS.getCurrentThreadAllocatedBytes() : -1;
+    }
+
+    /** Excludes what the callback allocated since {@code rawBefore} from the clock. */
+    void excludeCallbackSince(long rawBefore) {
+        if (rawBefore >= 0) {
+            callbackBytes += THREADS.getCurrentThreadAllocatedBytes() - rawBefore;
+        }
     }
 
     /**
