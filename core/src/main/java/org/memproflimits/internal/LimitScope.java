@@ -53,8 +53,8 @@ abstract class LimitScope {
     }
 
     /**
-     * A token scope. Besides the sample check, setting the token wakes the scope's thread with
-     * {@link Thread#interrupt()} (see ThreadLimits#wake). The wake-up fields are guarded by the
+     * A token scope. Besides the sample check, setting the token has the waker interrupt the
+     * scope's thread if it is blocked (see TokenWaker). The wake-up fields are guarded by the
      * owner's wake lock.
      */
     static final class TokenLimit extends LimitScope {
@@ -62,7 +62,6 @@ abstract class LimitScope {
         ThreadLimits owner;
         boolean ended;
         boolean woken;
-        boolean wakePending;
 
         TokenLimit(TokenState token) {
             this.token = token;
@@ -73,9 +72,9 @@ abstract class LimitScope {
             return token.isSet();
         }
 
-        /** Called by the thread that sets the token. */
+        /** Called by the thread that sets the token: hands the scope to the waker. */
         void wake() {
-            owner.wake(this);
+            TokenWaker.add(this);
         }
     }
 }

@@ -28,10 +28,10 @@ public final class ThreadLimits {
 
     /*
      * Wake-ups. Token.set interrupts the threads running under the token, from its own thread,
-     * so that blocked tasks wake up. Such an interrupt must not land in masked code - a release
-     * doing interruptible I/O would fail - so while token scopes are active, the mask depth is
-     * also kept under wakeLock, and a wake-up that finds the thread masked is left pending on its
-     * scope and delivered when the mask ends. Threads without token scopes never take the lock.
+     * so that blocked tasks wake up (see TokenWaker). Such an interrupt must not land in masked
+     * code - a release doing interruptible I/O would fail - so while token scopes are active, the
+     * mask depth is also kept under wakeLock, where the waker reads it before it interrupts.
+     * Threads without token scopes never take the lock.
      */
     private final Object wakeLock = new Object();
     /** Number of token scopes on the stack; owner only. */
@@ -62,8 +62,9 @@ public final class ThreadLimits {
     }
 
     /**
-     * A mask starts while a wake-up's interrupt status may still be set: take it back, and
-     * deliver it again when the mask ends, so that masked code never sees it. Allocation-free.
+     * A mask starts while a wake-up's interrupt status may still be set: take it back, so that
+     * masked code never sees it; the waker, which still holds the scope, delivers it again once
+     * the thread is unmasked and blocked. Allocation-free.
      */
     private void holdBackWakeups() {
         boolean woken = false;
@@ -72,9 +73,8 @@ public final class ThreadLimits {
         }
         if (woken && Thread.interrupted()) {
             for (LimitScope s = top; s != null; s = s.outer) {
-                if (s instanceof LimitScope.TokenLimit t && t.woken) {
+                if (s instanceof LimitScope.TokenLimit t) {
                     t.woken = false;
-                    t.wakePending = true;
                 }
             }
         }
@@ -85,15 +85,28 @@ public final class ThreadLimits {
         if (tokenScopes > 0) {
             synchronized (wakeLock) {
                 sharedMaskDepth = maskDepth;
-                if (maskDepth == 0) {
-                    for (LimitScope s = top; s != null; s = s.outer) {
-                        if (s instanceof LimitScope.TokenLimit t && t.wakePending) {
-                            t.wakePending = false;
-                            t.woken = true;
-                            thread.interrupt();
-                        }
-                    }
+            }
+        }
+    }
+
+    /**
+     * At a sample the thread is running Java code, not blocked: a wake-up's interrupt status
+     * that is still set has not been consumed, and the sampler's own interrupt supersedes it.
+     * Taking it back here keeps it from lingering into code that it could fail - a class loader
+     * or a static initializer doing interruptible I/O - and the waker will interrupt again if
+     * the task blocks again.
+     */
+    private void takeBackWakeups() {
+        synchronized (wakeLock) {
+            boolean woken = false;
+            for (LimitScope s = top; s != null; s = s.outer) {
+                if (s instanceof LimitScope.TokenLimit t && t.woken) {
+                    woken = true;
+                    t.woken = false;
                 }
+            }
+            if (woken) {
+                Thread.interrupted();
             }
         }
     }
@@ -117,10 +130,9 @@ public final class ThreadLimits {
         synchronized (wakeLock) {
             tokenScopes--;
             scope.ended = true;
-            ours = scope.woken || scope.wakePending;
-            scope.wakePending = false;
+            ours = scope.woken;
             for (LimitScope s = scope.outer; s != null; s = s.outer) {
-                if (s instanceof LimitScope.TokenLimit t && (t.woken || t.wakePending)) {
+                if (s instanceof LimitScope.TokenLimit t && t.woken) {
                     keep = true;
                 }
             }
@@ -134,19 +146,29 @@ public final class ThreadLimits {
         }
     }
 
-    /** Called by the thread that sets the scope's token. */
-    void wake(LimitScope.TokenLimit scope) {
+    /**
+     * Called by the waker: interrupts the thread if the scope's token is set and the thread is
+     * blocked where an interrupt is safe (see TokenWaker). Returns whether the scope needs no
+     * more looking at (it ended).
+     */
+    boolean tryWake(LimitScope.TokenLimit scope) {
         synchronized (wakeLock) {
-            if (scope.ended || scope.woken) {
-                return;
+            if (scope.ended) {
+                return true;
             }
-            scope.reached = true;               // published to the owner by wakeLock
-            if (sharedMaskDepth > 0) {
-                scope.wakePending = true;
-            } else {
+            scope.reached = true;                   // published to the owner by wakeLock
+            if (sharedMaskDepth > 0 || (scope.woken && thread.isInterrupted())) {
+                return false;                       // masked, or woken and not yet noticed
+            }
+            Thread.State state = thread.getState();
+            StackTraceElement[] stack = thread.getStackTrace();
+            boolean blocked = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+                    || (state == Thread.State.RUNNABLE && stack.length > 0 && stack[0].isNativeMethod());
+            if (blocked && TokenWaker.isSafeToInterrupt(stack)) {
                 scope.woken = true;
                 thread.interrupt();
             }
+            return false;
         }
     }
 
@@ -180,6 +202,9 @@ public final class ThreadLimits {
     Throwable onSample(long interval, Class<?> sampled) {
         if (!exact) {
             estimatedBytes += interval;     // counted even while masked: the bytes were allocated
+        }
+        if (tokenScopes > 0) {
+            takeBackWakeups();
         }
         if (maskDepth > 0) {
             return null;                    // dropped, not queued: sticky flags re-raise later
