@@ -38,8 +38,11 @@ public final class Token {
     /**
      * Sets the token. Tasks guarded by it are interrupted at their next allocation sample; those
      * blocked in {@code sleep}, {@code wait}, {@code park}, {@code join} or interruptible I/O are
-     * woken with {@link Thread#interrupt()}. The interrupt status the library sets this way is
-     * cleared when the task's limit function returns; a status the thread had before is kept.
+     * woken with {@link Thread#interrupt()} by the library's waker thread, which does so only
+     * while the task is blocked outside static initializers, class loading and masked code
+     * (see docs/recovering.md for the small window that remains). The interrupt status the
+     * library sets this way is cleared when the task's limit function returns; a status the
+     * thread had before is kept.
      */
     public void set() {
         state.set();
