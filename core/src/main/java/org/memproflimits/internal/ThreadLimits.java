@@ -162,8 +162,11 @@ public final class ThreadLimits {
             }
             Thread.State state = thread.getState();
             StackTraceElement[] stack = thread.getStackTrace();
+            // Interruptible I/O runs in native methods of NIO's channels; other natives (nanoTime,
+            // arraycopy) mean the thread is running, and the sampler's.
             boolean blocked = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
-                    || (state == Thread.State.RUNNABLE && stack.length > 0 && stack[0].isNativeMethod());
+                    || (state == Thread.State.RUNNABLE && stack.length > 0 && stack[0].isNativeMethod()
+                        && stack[0].getClassName().startsWith("sun.nio.ch."));
             if (blocked && TokenWaker.isSafeToInterrupt(stack)) {
                 scope.woken = true;
                 thread.interrupt();

@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * status is the only way to reach it. But an interrupt that lands while the thread runs a static
  * initializer or a class loader that sleeps or does interruptible I/O fails that initialization
  * or loading, for the JVM's lifetime. So the waker, a daemon thread, looks before it interrupts:
- * the thread must be blocked - waiting, or running in a native method (I/O) - with no
+ * the thread must be blocked - waiting, or in a native method of an NIO channel - with no
  * {@code <clinit>}, class loading or linkage frame on its stack, and not masked; the look and
  * the interrupt happen under the owner's wake lock, which masking takes too. A task that is not
  * in such a state is looked at again a millisecond later, until its scope ends: a task running
