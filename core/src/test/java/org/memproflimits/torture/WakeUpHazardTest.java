@@ -37,6 +37,8 @@ class WakeUpHazardTest {
 
     @BeforeAll
     static void setUp() throws Exception {
+        Assumptions.assumeFalse(org.memproflimits.testing.ProfileSessionListener.enabled(),
+                "this test sets up the engine itself; under the session profile (with-profile) the engine is already started");
         MemprofLimits.setSamplingInterval(64 * 1024);
         MemprofLimits.start();
         Path tmp = Files.createTempDirectory("wakeup-");
