@@ -167,7 +167,9 @@ public final class MemprofLimits {
     /**
      * Runs {@code task} under the threat of an interrupt once {@code token} is set, by any
      * thread. If the token is already set, the task does not run and the result is
-     * {@code Interrupted(TOKEN, ...)}.
+     * {@code Interrupted(TOKEN, ...)}. As in the seed, the token is this limit's flag: if it is
+     * set before the task returns, the result is {@code Interrupted} even when no sample came
+     * between the set and the return to raise the interrupt.
      *
      * @param token the token, not null
      * @param task the task, run in the calling thread

@@ -320,6 +320,9 @@ public final class Engine {
             if (scope instanceof LimitScope.TokenLimit t) {
                 t.token.unregister(t);
                 thread.tokenScopeEnded(t);
+                // As in the seed, the token is the scope's flag: set before the task returned
+                // means Interrupted, even if no sample came after the set to raise it.
+                return scope.reached || t.token.isSet();
             }
             return scope.reached;
         } finally {
