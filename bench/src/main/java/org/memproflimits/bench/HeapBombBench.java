@@ -21,13 +21,16 @@ import org.memproflimits.Result;
  * global limit is {@code limit} (300 MiB). Per trial it records: OutOfMemoryErrors anywhere, the
  * time from the moment the data retained by the tasks (plus the live heap measured before the
  * trial) crossed the limit to the first and to the last task's interrupt, how much was retained
- * then, and whether a new task retaining 100 MiB then succeeds - first at once, then, if not,
- * after a System.gc(). Trials are run in one JVM with System.gc() between them.
+ * then, and whether a new task retaining 100 MiB then succeeds: at once, or after how many tries
+ * without System.gc() (up to 10), or else after a System.gc(). Trials are run in one JVM with
+ * System.gc() between them.
  *
  * <p>Arguments: out, trials, tasks, limit, recovery (bytes the recovery task retains).
  */
 public final class HeapBombBench {
     private static final int MIB = 1 << 20;
+    /** Tries of the recovery task without System.gc() before falling back to one. */
+    private static final int RETRIES = 10;
 
     private HeapBombBench() {
     }
@@ -63,7 +66,7 @@ public final class HeapBombBench {
                 "jdk,gc,trial,max_heap_mib,limit_mib,baseline_mib,interrupted,oom,other,"
                         + "used_first_ms,used_last_ms,data_first_ms,data_last_ms,"
                         + "retained_at_last_mib,heap_used_at_last_mib,peak_used_mib,"
-                        + "recovered_at_once,recovered_after_gc")) {
+                        + "recovered_at_once,tries_without_gc,recovered_after_gc")) {
             for (int trial = 0; trial < trials; trial++) {
                 System.gc();
                 Runtime rt = Runtime.getRuntime();
@@ -138,10 +141,21 @@ public final class HeapBombBench {
                 // Recovery: a new task retaining 100 MiB, at once (the bombs' data is garbage
                 // now, not yet collected), and if that is interrupted, again after System.gc().
                 String atOnce = recover(recovery);
-                String afterGc = atOnce.equals("ok") ? "" : recoverAfterGc(recovery);
                 if (atOnce.equals("oom")) {
                     oom++;
                 }
+                // Without System.gc(): how many tries until the heap has collected the wave's
+                // garbage by itself (each try allocates, so collections do happen)?
+                String later = atOnce;
+                int tries = 1;
+                while (later.equals("interrupted") && tries < RETRIES) {
+                    later = recover(recovery);
+                    tries++;
+                    if (later.equals("oom")) {
+                        oom++;
+                    }
+                }
+                String afterGc = later.equals("ok") ? "" : recoverAfterGc(recovery);
                 if (afterGc.equals("oom")) {
                     oom++;
                 }
@@ -151,7 +165,7 @@ public final class HeapBombBench {
                         ms(first, usedCrossed), ms(last, usedCrossed),
                         ms(first, crossed), ms(last, crossed),
                         (baseline + retainedAtLast) / MIB, usedAtLast.get() / MIB,
-                        peakUsed.get() / MIB, atOnce, afterGc));
+                        peakUsed.get() / MIB, atOnce, later.equals("ok") ? tries : "", afterGc));
                 w.flush();
                 if (trial < 3 || oom > 0 || other > 0 || trial % 20 == 19) {
                     System.out.printf("  trial %3d: %d interrupted, %d OOM, %d other; data retained %d "
@@ -159,7 +173,8 @@ public final class HeapBombBench {
                                     + "after heap use crossed the limit; recovery: %s %s%n",
                             trial, interrupted, oom, other, (baseline + retainedAtLast) / MIB,
                             usedAtLast.get() / MIB, peakUsed.get() / MIB, ms(last, usedCrossed),
-                            atOnce, afterGc);
+                            atOnce, later.equals("ok") ? "ok after " + tries + " tries" : "",
+                            afterGc);
                 }
             }
         }
