@@ -1148,8 +1148,9 @@ public final class Report {
         md.append("| JDK | GC | trials | OutOfMemoryError | all 4 interrupted | crossing → first "
                 + "interrupt p50 / max | crossing → last interrupt p50 / p99 / max | data retained "
                 + "at the last interrupt (median, max) | heap use at the last interrupt (median, "
-                + "max) / max heap | 100 MiB task right after | … after System.gc() |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "max) / max heap | 100 MiB task right after | … within 10 tries, no "
+                + "System.gc() | … after System.gc() |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, List<Map<String, String>>> groups = new TreeMap<>();
         for (Map<String, String> r : t.rows) {
             groups.computeIfAbsent(r.get("jdk") + "|" + r.get("gc"), k -> new ArrayList<>()).add(r);
@@ -1171,26 +1172,35 @@ public final class Report {
             double[] used = Stats.sorted(g.stream().map(r -> d(r, "heap_used_at_last_mib"))
                     .collect(Collectors.toList()));
             long atOnce = g.stream().filter(r -> r.get("recovered_at_once").equals("ok")).count();
+            long withinTries = g.stream().filter(r -> !r.get("tries_without_gc").isEmpty()).count();
+            double[] tries = Stats.sorted(g.stream().filter(r -> !r.get("tries_without_gc")
+                    .isEmpty() && !r.get("tries_without_gc").equals("1"))
+                    .map(r -> d(r, "tries_without_gc")).collect(Collectors.toList()));
             long afterGc = g.stream().filter(r -> r.get("recovered_after_gc").equals("ok")).count();
-            long needGc = g.size() - atOnce;
+            long needGc = g.size() - withinTries;
             md.append(f("| %s | %s | %d | **%d** | %d/%d | %.1f / %.1f ms | %.1f / %.1f / %.1f ms | "
-                            + "%.0f, %.0f MiB | %.0f, %.0f / %s MiB | %d/%d ok | %s |%n",
+                            + "%.0f, %.0f MiB | %.0f, %.0f / %s MiB | %d/%d ok | %s | %s |%n",
                     f0.get("jdk"), f0.get("gc"), g.size(), oom, all, g.size(),
                     Stats.median(first), first.length == 0 ? Double.NaN : first[first.length - 1],
                     Stats.median(last), Stats.pct(last, 99),
                     last.length == 0 ? Double.NaN : last[last.length - 1],
                     Stats.median(data), data[data.length - 1], Stats.median(used),
                     used[used.length - 1], f0.get("max_heap_mib"), atOnce, g.size(),
+                    atOnce == g.size() ? "–" : (withinTries - atOnce) + "/" + (g.size() - atOnce)
+                            + " ok" + (tries.length == 0 ? "" : f(" (median %.0f tries)",
+                            Stats.median(tries))),
                     needGc == 0 ? "–" : afterGc + "/" + needGc + " ok"));
             goals.add(new String[] {f("JDK %s, %s: heap bomb, no OutOfMemoryError", f0.get("jdk"),
                     f0.get("gc")), f("%d OOM in %d trials", oom, g.size()),
                 oom == 0 ? "**met**" : "**missed**"});
             goals.add(new String[] {f("JDK %s, %s: a 100 MiB task succeeds after recovery",
                     f0.get("jdk"), f0.get("gc")),
-                f("%d/%d at once; %s after System.gc()", atOnce, g.size(),
+                f("%d/%d at once, %d/%d within 10 tries without System.gc(); the rest %s after "
+                        + "System.gc()", atOnce, g.size(), withinTries, g.size(),
                         needGc == 0 ? "–" : afterGc + "/" + needGc),
-                afterGc + atOnce == g.size() ? (atOnce == g.size() ? "**met**"
-                        : "**met** after System.gc()") : "**missed**"});
+                withinTries + afterGc == g.size() ? (atOnce == g.size() ? "**met**"
+                        : withinTries == g.size() ? "**met** after retries"
+                        : "**met** only after System.gc()") : "**missed**"});
         }
         md.append("\nReading the table. On G1 with this heap the region size is 1 MiB, so each "
                 + "`new byte[1 << 20]` (1 MiB + 16 bytes) is a humongous object spanning two "
@@ -1203,10 +1213,13 @@ public final class Report {
                 + "records use after it): the interrupts come a few milliseconds to tens of "
                 + "milliseconds after the crossing, with tens of MiB retained beyond the limit - "
                 + "the margin between the limit and the heap's size has to absorb that. Right "
-                + "after a wave the interrupted tasks' data is still in the heap as garbage, so a "
-                + "new task under the limit is itself interrupted until a collection reclaims it "
-                + "(the documented behaviour of `limitGlobalMemory`); with `System.gc()` first, it "
-                + "succeeds.\n\n");
+                + "after a wave the interrupted tasks' data is still in the heap as garbage - in "
+                + "the old generation, where young collections do not reclaim it - so a new task "
+                + "under the limit is itself interrupted until an old-generation collection runs "
+                + "(the documented behaviour of `limitGlobalMemory`). How long that lasts depends "
+                + "on the collector: the column \"within 10 tries\" reruns the 100 MiB task without "
+                + "`System.gc()` (each try allocates 100 MiB, so young collections do happen). "
+                + "With `System.gc()` first, it succeeds.\n\n");
         headline.add(f("the heap bomb (4 threads, 512 MiB heap, 300 MiB limit) caused %d "
                 + "OutOfMemoryError in %d trials on G1 and Parallel.", totalOom, totalTrials));
     }
