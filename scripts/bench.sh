@@ -34,14 +34,14 @@ if [ "$profile" = quick ]; then
   ACC_BUDGET=15
   BOMB_TRIALS=10; BOMB_JDKS="17"
 else
-  OV_ROUNDS17=3; OV_ROUNDS25=3; OV_BREAKDOWN_ROUNDS17=2; OV_BREAKDOWN_ROUNDS25=1
+  OV_ROUNDS17=4; OV_ROUNDS25=4; OV_BREAKDOWN_ROUNDS17=2; OV_BREAKDOWN_ROUNDS25=1
   OV_SUITE17="never:0"
   for iv in 32 64 128 256 512 1024; do
     OV_SUITE17="$OV_SUITE17 started:$((iv * K)) limited:$((iv * K))"
   done
   OV_SUITE25="never:0 started:$DEFAULT limited:$DEFAULT started:$((32 * K)) limited:$((32 * K))"
-  JMH_ITER=(-wi 6 -w 500ms -i 10 -r 500ms)
-  LAT_INTERVALS17="$((64 * K)) $((256 * K)) $DEFAULT $((1024 * K))"
+  JMH_ITER=(-wi 5 -w 400ms -i 8 -r 400ms)
+  LAT_INTERVALS17="$((64 * K)) $((128 * K)) $((256 * K)) $DEFAULT $((1024 * K))"
   LAT_INTERVALS25="$((64 * K)) $DEFAULT"
   LAT_ARGS=(--trials=1000 --rate-budget-s=15 --warmup=300)
   LAT_COMPARE_TRIALS=3
