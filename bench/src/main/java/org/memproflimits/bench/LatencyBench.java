@@ -23,7 +23,9 @@ import org.memproflimits.Token;
  * {@code Interrupted} result? The task is {@link Runaway} code at a fixed allocation rate, from
  * 10 MB/s to as fast as one thread can allocate, on a platform thread. Latency is measured
  * twice: until the limit function returns in the task's thread ("task"), and until the monitor,
- * blocked in {@code Future.get}, holds the result ("monitor", the figure quoted).
+ * blocked in {@code Future.get}, holds the result ("monitor"). On a shared machine both include
+ * the time the task's thread waits for a CPU; so the task's own CPU time from the token's set to
+ * its return is recorded too, with the bytes it allocated in that time.
  *
  * <p>Side by side, on the same runaway code: {@code Future.cancel(true)}, and a watchdog thread
  * that polls the task's CPU time and allocated bytes through {@code ThreadMXBean} every 10 ms and
@@ -71,16 +73,22 @@ public final class LatencyBench {
         }
 
         try (PrintWriter summary = Support.csvWriter(out.resolve("latency.csv"),
-                "jdk,interval,rate_target,rate_actual,trials,failures,p50_us,p90_us,p99_us,p999_us,"
-                        + "max_us,mean_us,task_p50_us,task_p99_us,task_max_us");
+                "jdk,interval,rate_target,rate_actual,rate_running,trials,failures,p50_us,p90_us,"
+                        + "p99_us,p999_us,max_us,mean_us,task_p50_us,task_p99_us,task_max_us,"
+                        + "cpu_p50_us,cpu_p90_us,cpu_p99_us,cpu_max_us,after_p50_kib,"
+                        + "after_p99_kib");
              PrintWriter raw = Support.csvWriter(out.resolve("latency-raw.csv"),
-                     "jdk,interval,rate_target,trial,monitor_ns,task_ns,rate_actual")) {
+                     "jdk,interval,rate_target,trial,monitor_ns,task_ns,task_cpu_ns,bytes_after,"
+                             + "rate_actual")) {
             for (long rate : rates) {
                 Histogram monitor = new Histogram(3_600_000_000_000L, 3);
                 Histogram task = new Histogram(3_600_000_000_000L, 3);
+                Histogram cpu = new Histogram(3_600_000_000_000L, 3);
+                Histogram after = new Histogram(1L << 40, 3);
                 long t0 = System.nanoTime();
                 double bytes = 0;
                 double seconds = 0;
+                double cpuSeconds = 0;
                 int done = 0;
                 int failures = 0;
                 while (done < trials && (System.nanoTime() - t0) / 1e9 < budget) {
@@ -90,26 +98,36 @@ public final class LatencyBench {
                     }
                     monitor.recordValue(t.monitorNs);
                     task.recordValue(Math.max(0, t.taskNs));
+                    cpu.recordValue(Math.max(0, t.cpuNs));
+                    after.recordValue(Math.max(0, t.bytesAfter));
                     bytes += t.bytes;
                     seconds += t.seconds;
+                    cpuSeconds += t.cpuSeconds;
                     raw.println(Support.csv(jdk, interval, rate, done, t.monitorNs, t.taskNs,
-                            Math.round(t.bytes / t.seconds)));
+                            t.cpuNs, t.bytesAfter, Math.round(t.bytes / t.seconds)));
                     done++;
                 }
                 double actual = bytes / seconds;
-                summary.println(Support.csv(jdk, interval, rate, Math.round(actual), done, failures,
+                summary.println(Support.csv(jdk, interval, rate, Math.round(actual),
+                        Math.round(bytes / cpuSeconds), done, failures,
                         us(monitor.getValueAtPercentile(50)), us(monitor.getValueAtPercentile(90)),
                         us(monitor.getValueAtPercentile(99)), us(monitor.getValueAtPercentile(99.9)),
                         us(monitor.getMaxValue()), us(monitor.getMean()),
                         us(task.getValueAtPercentile(50)), us(task.getValueAtPercentile(99)),
-                        us(task.getMaxValue())));
+                        us(task.getMaxValue()),
+                        us(cpu.getValueAtPercentile(50)), us(cpu.getValueAtPercentile(90)),
+                        us(cpu.getValueAtPercentile(99)), us(cpu.getMaxValue()),
+                        after.getValueAtPercentile(50) >> 10, after.getValueAtPercentile(99) >> 10));
                 summary.flush();
                 raw.flush();
-                System.out.printf("  rate %6.0f MB/s (target %s): %5d trials, %d failures, monitor "
-                                + "p50 %8.1f us  p99 %8.1f us  max %8.1f us%n",
-                        actual / 1e6, rate == 0 ? "max" : (rate / 1e6) + " MB/s", done, failures,
+                System.out.printf("  rate %6.0f MB/s (target %s, %.0f MB/s while running): %5d "
+                                + "trials, %d failures; monitor p50 %8.1f us p99 %8.1f us max "
+                                + "%8.1f us; task CPU p50 %8.1f us p99 %8.1f us%n",
+                        actual / 1e6, rate == 0 ? "max" : (rate / 1e6) + " MB/s",
+                        bytes / cpuSeconds / 1e6, done, failures,
                         monitor.getValueAtPercentile(50) / 1e3,
-                        monitor.getValueAtPercentile(99) / 1e3, monitor.getMaxValue() / 1e3);
+                        monitor.getValueAtPercentile(99) / 1e3, monitor.getMaxValue() / 1e3,
+                        cpu.getValueAtPercentile(50) / 1e3, cpu.getValueAtPercentile(99) / 1e3);
             }
         }
 
@@ -136,8 +154,13 @@ public final class LatencyBench {
         return Math.round(ns / 100.0) / 10.0;
     }
 
-    private record TokenTrial(boolean ok, long monitorNs, long taskNs, double bytes,
-                              double seconds) {
+    /**
+     * One trial: monitor and task wall-clock latencies; the task's CPU time from the token's set
+     * to its return (immune to preemption by other processes) and the bytes it allocated in
+     * that time; its bytes, wall and CPU seconds from start to interrupt (its rates).
+     */
+    private record TokenTrial(boolean ok, long monitorNs, long taskNs, long cpuNs,
+                              long bytesAfter, double bytes, double seconds, double cpuSeconds) {
     }
 
     /** One token trial: start the runaway under a token, let it run, set the token, time it. */
@@ -148,10 +171,13 @@ public final class LatencyBench {
         Future<Object[]> f = worker.submit(() -> {
             Result<Long> r = MemprofLimits.limitWithToken(token, runaway::run);
             long end = System.nanoTime();
-            return new Object[] {r, end};
+            long cpuEnd = THREADS.getCurrentThreadCpuTime();
+            return new Object[] {r, end, cpuEnd};
         });
         runaway.awaitRunning();
         LockSupport.parkNanos(1_000_000 + rnd.nextLong(2_000_000));   // 1-3 ms of running
+        long bytes0 = runaway.allocated;
+        long cpu0 = THREADS.getThreadCpuTime(runaway.thread.getId());
         long t0 = System.nanoTime();
         token.set();
         Object[] res;
@@ -167,9 +193,11 @@ public final class LatencyBench {
             System.out.println("  unexpected result: " + res[0]);
         }
         long end = (Long) res[1];
-        // The rate over the whole trial, from the runaway's start to its interrupt.
-        return new TokenTrial(ok, t1 - t0, end - t0, runaway.allocated,
-                (end - runaway.startedAt) / 1e9);
+        long cpuEnd = (Long) res[2];
+        // Rates over the whole trial, from the runaway's start to its interrupt.
+        return new TokenTrial(ok, t1 - t0, end - t0, cpuEnd - cpu0, runaway.allocated - bytes0,
+                runaway.allocated, (end - runaway.startedAt) / 1e9,
+                (cpuEnd - runaway.startedCpu) / 1e9);
     }
 
     /**

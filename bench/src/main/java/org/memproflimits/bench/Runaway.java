@@ -13,6 +13,8 @@ final class Runaway {
     private static final long MAX_CATCH_UP_NS = 2_000_000;
 
     static volatile Object sink;
+    static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** Nanoseconds per byte, or 0 for as fast as possible. */
     private final double nsPerByte;
@@ -20,6 +22,8 @@ final class Runaway {
     volatile long allocated;
     /** When it started, System.nanoTime(). */
     volatile long startedAt;
+    /** The thread's CPU time when it started. */
+    volatile long startedCpu;
     volatile Thread thread;
 
     /** @param bytesPerSecond the target rate, or 0 or less for unthrottled */
@@ -34,6 +38,7 @@ final class Runaway {
         int i = 0;
         long base = System.nanoTime();
         thread = Thread.currentThread();
+        startedCpu = THREADS.getCurrentThreadCpuTime();
         startedAt = base;
         while (true) {
             ring[i++ & 63] = new byte[CHUNK_LENGTH];
