@@ -818,7 +818,7 @@ public final class Report {
                 + "task keeps running; the watchdog (the approach of delight-nashorn-sandbox's "
                 + "`ThreadMonitor`: poll `getThreadCpuTime` / `getThreadAllocatedBytes`, then "
                 + "`interrupt()`) notices within its polling period, and its interrupt is ignored "
-                + "just as well. Its last resort, `Thread.stop()`, throws "
+                + "just as well. Its last resort, `Thread.stop`, throws "
                 + "`UnsupportedOperationException` since JDK 20. Both measurements are bounded at "
                 + "one second, after which the runaway is stopped with a memprof-limits token so "
                 + "that the JVM can exit.\n\n");
