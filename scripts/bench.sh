@@ -19,7 +19,7 @@ esac
 
 # ---------------------------------------------------------------------------- settings
 K=1024
-DEFAULT=$((512 * K))
+DEFAULT=$((128 * K))
 if [ "$profile" = quick ]; then
   OV_ROUNDS17=1; OV_ROUNDS25=1; OV_BREAKDOWN_ROUNDS17=0; OV_BREAKDOWN_ROUNDS25=0
   OV_SUITE17="started:$DEFAULT limited:$DEFAULT limited:$((16 * K))"
@@ -33,6 +33,7 @@ if [ "$profile" = quick ]; then
   ACC_VIRTUAL25=("$DEFAULT:1m,16m,256m,1g:100")
   ACC_BUDGET=15
   BOMB_TRIALS=10; BOMB_JDKS="17"
+  COST_ROUNDS=2
 else
   OV_ROUNDS17=4; OV_ROUNDS25=4; OV_BREAKDOWN_ROUNDS17=2; OV_BREAKDOWN_ROUNDS25=1
   # 8 and 16 KiB (limited only) measure the cost of one sample where it stands far above the
@@ -43,17 +44,18 @@ else
   done
   OV_SUITE25="limited:$((8 * K)) limited:$((16 * K)) started:$((16 * K))"
   OV_SUITE25="$OV_SUITE25 started:$((32 * K)) limited:$((32 * K))"
-  OV_SUITE25="$OV_SUITE25 started:$DEFAULT limited:$DEFAULT"
+  OV_SUITE25="$OV_SUITE25 started:$DEFAULT limited:$DEFAULT started:$((512 * K)) limited:$((512 * K))"
   JMH_ITER=(-wi 5 -w 400ms -i 8 -r 400ms)
   LAT_INTERVALS17="$((64 * K)) $((128 * K)) $((256 * K)) $DEFAULT $((1024 * K))"
-  LAT_INTERVALS25="$((64 * K)) $DEFAULT"
+  LAT_INTERVALS25="$DEFAULT $((512 * K))"
   LAT_ARGS=(--trials=1000 --rate-budget-s=15 --warmup=300)
   LAT_COMPARE_TRIALS=3
-  ACC_PLATFORM17=("$DEFAULT:1m,16m,256m,1g:1000" "$((64 * K)):1m,16m,256m:1000")
+  ACC_PLATFORM17=("$DEFAULT:1m,16m,256m,1g:1000" "$((512 * K)):1m,16m,256m,1g:1000")
   ACC_PLATFORM25=("$DEFAULT:1m,16m,256m,1g:1000")
   ACC_VIRTUAL25=("$DEFAULT:1m,16m,256m,1g:1000")
   ACC_BUDGET=150
   BOMB_TRIALS=100; BOMB_JDKS="17 25"
+  COST_ROUNDS=5
 fi
 BREAKDOWN="objectGraph strings collections json"
 
@@ -95,6 +97,28 @@ flags_for() {   # JVM flags every run of this JDK needs
 jmh_flags_for() {   # JMH 1.37 uses sun.misc.Unsafe, which JDK 24+ warns about
   if [ "$(feature_of "$1")" -ge 24 ]; then echo "--sun-misc-unsafe-memory-access=allow"; fi
 }
+
+# ---------------------------------------------------------------------------- 0. sample cost
+# The cost of one sample, where it is most of the CPU time: one sample per 4 KiB array. Each
+# round runs the three modes in fresh JVMs, in a shuffled order; the report pairs them by round.
+sample_cost() {
+  local home=$1
+  local f; f=$(feature_of "$home")
+  for r in $(seq "$COST_ROUNDS"); do
+    load "sample-cost-jdk$f-r$r"
+    for mode in $(printf 'never\nstarted\nlimited\n' \
+        | awk -v seed="$((r * 104729 + f))" 'BEGIN{srand(seed)} {print rand() "\t" $0}' | sort -g | cut -f2); do
+      # shellcheck disable=SC2046
+      timeout 300 "$home/bin/java" $(flags_for "$home") -Xms1g -Xmx1g -XX:+UseG1GC \
+        -Dorg.memproflimits.samplingInterval=4096 -cp "$jar" org.memproflimits.bench.SampleCostBench \
+        --out="$out" --mode="$mode" --round="$r"
+    done
+  done
+}
+stamp "sample cost, JDK 17"
+sample_cost "$jdk17"
+stamp "sample cost, JDK 25"
+sample_cost "$jdk25"
 
 # ---------------------------------------------------------------------------- 1. overhead
 # One JMH invocation = one fork of one (workload, mode, interval); all forks of a round run in a

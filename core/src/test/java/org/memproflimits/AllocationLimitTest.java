@@ -29,12 +29,12 @@ import org.memproflimits.AllocationWork.Progress;
  * deterministically, no probability involved), and once it has, it is interrupted at the next
  * sample taken at one of its allocations. HotSpot places samples at allocations by drawing the
  * distance, in bytes, to the next one from an exponential distribution of mean S (the sampling
- * interval, 512 KiB by default; truncated at about 18 S by HotSpot, which only shortens it):
+ * interval, 128 KiB by default; truncated at about 18 S by HotSpot, which only shortens it):
  * memorylessness makes the distance from any point to the next sample Exp(mean S) too, so
  * <pre>   P(no sample in the next x bytes) &lt;= exp(-x / S).</pre>
  * Every test that expects an interrupt lets the task allocate {@code MARGIN = 32 S} bytes
- * (16 MiB at the default S) past the point where the interrupt became due - counted from the
- * first allocation that took the task over its limit, whose size (1040 bytes = 0.002 S) the
+ * (4 MiB at the default S) past the point where the interrupt became due - counted from the
+ * first allocation that took the task over its limit, whose size (1040 bytes = 0.008 S at 128 KiB) the
  * loops account for - and fails if the task got through them:
  * <pre>   P(one such run fails) &lt;= exp(-(32 S - 1040) / S) &lt;= exp(-31.99) = 1.28e-14.</pre>
  * The tests of this class make at most 40 such runs in all (counted at each test), so by the

@@ -18,7 +18,7 @@ import org.memproflimits.userland.Userland;
  * Bad inputs give a clear exception that names the argument and its allowed range; and the basic
  * contract of {@link Masking}.
  *
- * <p>Statistics: S = 512 KiB, the default sampling interval; samples are Poisson with mean
+ * <p>Statistics: S = 128 KiB, the default sampling interval; samples are Poisson with mean
  * spacing S per thread. Only the masking-under-interrupt tests are statistical; their bounds are
  * stated there.
  */
@@ -92,7 +92,7 @@ class BadInputTest {
     void samplingIntervalCannotChangeOnceStarted() {
         MemprofLimits.start();
         long interval = MemprofLimits.samplingInterval();
-        assertEquals(512 * 1024, interval, "default interval");
+        assertEquals(128 * 1024, interval, "default interval");
         MemprofLimits.setSamplingInterval(interval);            // the same value: accepted
         for (long other : new long[] {1024, interval * 2, 1L << 30}) {
             IllegalStateException e = assertThrows(IllegalStateException.class,

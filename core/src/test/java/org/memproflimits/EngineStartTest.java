@@ -39,7 +39,7 @@ class EngineStartTest {
                 org.memproflimits.testing.ProfileSessionListener.enabled(),
                 "this test sets up the engine itself; under the session profile (with-profile) the engine is already started");
         assertFalse(MemprofLimits.isStarted(), "started before anything asked for it");
-        assertEquals(512 * 1024, MemprofLimits.samplingInterval());
+        assertEquals(128 * 1024, MemprofLimits.samplingInterval());
     }
 
     @Test
@@ -65,7 +65,7 @@ class EngineStartTest {
         } finally {
             System.clearProperty(PROPERTY);
         }
-        assertEquals(512 * 1024, MemprofLimits.samplingInterval());
+        assertEquals(128 * 1024, MemprofLimits.samplingInterval());
         assertFalse(MemprofLimits.isStarted());
     }
 
@@ -87,7 +87,7 @@ class EngineStartTest {
         MemprofLimits.start();
         MemprofLimits.start();
         assertTrue(MemprofLimits.isStarted());
-        assertEquals(512 * 1024, MemprofLimits.samplingInterval());
+        assertEquals(128 * 1024, MemprofLimits.samplingInterval());
         // Concurrently, too.
         List<Throwable> failures = race(8, MemprofLimits::start);
         assertEquals(List.of(), failures);
@@ -202,7 +202,7 @@ class EngineStartTest {
                 case "raceStart": {
                     List<Throwable> failures = race(8, MemprofLimits::start);
                     check(failures.isEmpty(), "concurrent start() failed: " + failures);
-                    check(MemprofLimits.samplingInterval() == 512 * 1024, "interval " + MemprofLimits.samplingInterval());
+                    check(MemprofLimits.samplingInterval() == 128 * 1024, "interval " + MemprofLimits.samplingInterval());
                     break;
                 }
                 case "badLibrary": {

@@ -32,13 +32,15 @@ import org.memproflimits.userland.Userland;
  * run, ParallelGC in the other).
  *
  * <p>Statistics. Heap samples of a thread form a Poisson process with mean spacing
- * {@code S = 512 KiB} of its allocation: the probability that a thread allocates {@code k * S}
- * bytes without a single sample is {@code e^-k}. Each statistical assertion below states its
+ * at most {@code S = 512 KiB} of its allocation (the default is 128 KiB; a smaller interval only
+ * lowers the figures below): the probability that a thread allocates {@code k * S} bytes without
+ * a single sample is at most {@code e^-k}. Each statistical assertion below states its
  * false-failure probability computed from that.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GlobalMemoryLimitTest {
     private static final int MIB = 1 << 20;
+    /** An upper bound of the sampling interval in force (asserted in {@link #recordDefaults}). */
     private static final long S = 512 * 1024;
     private static final long LIMIT = 300L * MIB;
     private static final int BOMB_THREADS = 4;
@@ -52,6 +54,7 @@ class GlobalMemoryLimitTest {
     @BeforeAll
     static void recordDefaults() {
         initialLimit = MemprofLimits.globalMemoryLimit();
+        assertTrue(MemprofLimits.samplingInterval() <= S, "the bounds assume an interval <= S");
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> UNCAUGHT.add(e));
     }
 

@@ -78,7 +78,7 @@ class RaiseSiteTest {
 
     /**
      * Fails: a task that allocates nothing is sometimes Interrupted(ALLOCATIONS) - about 2% of
-     * the calls at S = 1 KiB, 4 in 100,000 at the default 512 KiB. The engine wraps the task in
+     * the calls at S = 1 KiB, 4 in 100,000 at 512 KiB. The engine wraps the task in
      * a lambda that allocates the {@code Allocated} record inside the limit's scope
      * (Engine.limitAllocations); a sample on that allocation finds the thread's clock past a
      * budget of 0 (the record's own 24 bytes), marks the limit reached, and, since RaiseSafety

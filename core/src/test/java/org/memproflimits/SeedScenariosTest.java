@@ -25,14 +25,14 @@ import org.memproflimits.AllocationWork.Watched;
  * The seed calibrated each test to a false-failure probability of about 1e-14 at its sampling
  * rate; here every test is calibrated to at most 1e-9 in all, with the bounds computed in each
  * test's comment. Heap samples fall on a thread's allocations as a Poisson process of mean
- * spacing S bytes (the sampling interval, 512 KiB by default; HotSpot draws exponential
+ * spacing S bytes (the sampling interval, 128 KiB by default; HotSpot draws exponential
  * distances truncated at about 18 S, which only makes gaps shorter), so by memorylessness
  * <pre>   P(no sample in x bytes allocated from any given point) &lt;= exp(-x / S).</pre>
  * On platform threads the allocation count is exact (the JDK's per-thread counter): an
  * allocation limit is never reached early, so "must not be interrupted yet" checks are
  * deterministic; only "must be interrupted by now" checks are statistical. Numbers used below:
  * exp(-30) = 9.36e-14 and exp(-32) = 1.27e-14. The arrays the loops allocate are 1040 bytes
- * (0.002 S), which the bounds account for.
+ * (under 0.01 S), which the bounds account for.
  */
 class SeedScenariosTest {
 
@@ -57,7 +57,7 @@ class SeedScenariosTest {
 
     /**
      * Seed test 1: inside {@code limitGlobalMemory}, the global limit is set to 0 bytes, then the
-     * task allocates 32 S bytes (16 MiB at the default S; the seed allocated 15 ln 10 / p words,
+     * task allocates 32 S bytes (4 MiB at the default S; the seed allocated 15 ln 10 / p words,
      * 34.5 of its intervals). The heap's occupancy is above 0 at every sample, so the first
      * sample interrupts: false failure = P(no sample in 32 S bytes) &lt;= exp(-32) = 1.27e-14.
      * (This assumes the engine's heap reading is above 0 bytes at each sample, which holds

@@ -26,7 +26,7 @@ import org.memproflimits.AllocationWork.Watched;
  *
  * <h2>Statistical model and false-failure bounds</h2>
  * Heap samples fall on a thread's allocations as a Poisson process of mean spacing S bytes (the
- * sampling interval, 512 KiB by default), so P(no sample in x bytes) &lt;= exp(-x / S) and the
+ * sampling interval, 128 KiB by default), so P(no sample in x bytes) &lt;= exp(-x / S) and the
  * number of samples in V bytes is Poisson(V / S). HotSpot draws the distances with a fast
  * logarithm approximation; to stay on the safe side the Poisson bounds below are computed with
  * the mean lowered by 2 % for lower tails and raised by 2 % for upper tails.

@@ -16,7 +16,7 @@ public final class Sampled {
     /**
      * Makes the calling thread's next sample point follow a profile's interval. HotSpot draws a
      * thread's next sample point when it takes a sample, so the first sample after
-     * {@code Memprof.start} comes at a distance drawn at the previous interval (512 KiB); 16 MiB
+     * {@code Memprof.start} comes at a distance drawn at the previous interval (at most 512 KiB in these tests); 16 MiB
      * of arrays make sure a sample is taken (probability of none: e^-32).
      */
     public static void takeASample() {
