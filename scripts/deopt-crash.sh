@@ -20,7 +20,7 @@ for i in $(seq "$n"); do
   (cd "$dir" && "$java" "${flags[@]}" -cp "$OLDPWD/stress/target/jcstress.jar" \
       org.memproflimits.stress.SelfCancelLoop 300000 > "run-$i.txt" 2>&1)
   rc=$?
-  echo "deopt-crash: run $i exit $rc"
+  echo "deopt-crash: run $i exit $rc; $(grep -h 'deoptimization guard' "$dir/run-$i.txt")"
   if [ "$rc" -ne 0 ]; then
     grep -E 'Problematic frame|^# [VJ] ' "$dir/run-$i.txt" | head -3
     echo "deopt-crash: crashed in run $i of $n; hs_err file(s): $(ls "$dir"/hs_err*.log 2>/dev/null)"

@@ -12,4 +12,4 @@ src=$(dirname "$0")/memproflimits.c
 ${CC:-gcc} -O2 -fPIC -shared -std=c11 -Wall -Wextra -Werror \
   -fvisibility=hidden -Wl,-z,noexecstack \
   -I"$java_home/include" -I"$java_home/include/linux" \
-  -o "$out/libmemproflimits.so" "$src"
+  -o "$out/libmemproflimits.so" "$src" -ldl

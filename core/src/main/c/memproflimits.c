@@ -13,7 +13,18 @@
  * thread's interrupt flag. A pending exception set with Throw unwinds the allocation right where
  * it was sampled, through the paths the VM already has for OutOfMemoryError, and leaves the
  * interrupt flag alone.
+ *
+ * The one thing decided here: no Java upcall while the thread is inside a deoptimization. HotSpot
+ * re-allocates scalar-replaced objects in the middle of deoptimizing a frame
+ * (Deoptimization::realloc_objects) and may sample those allocations; Java code run from there
+ * that deoptimizes in turn corrupts the outer deoptimization (a SIGSEGV in unpack_on_stack, seen
+ * on JDK 25; stress/findings/README.md). HotSpot counts a thread's deoptimizations in progress
+ * (JavaThread::_in_deopt_handler), and the one exported function that reads it is
+ * AsyncGetCallTrace, which answers "in deopt" (-9) before anything else. Such a sample is dropped:
+ * what it would have raised arises at the thread's next sample.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <jni.h>
 #include <jvmti.h>
 #include <stdio.h>
@@ -25,6 +36,40 @@ static jclass engine_class;        /* global ref to the class holding onSample *
 static jmethodID on_sample;        /* static Throwable onSample(Thread, Object, Class, long) */
 static int have_bytecodes;         /* can_get_bytecodes was granted */
 
+/* AsyncGetCallTrace's ABI (HotSpot's forte.cpp); only its "in deoptimization" answer is used. */
+typedef struct { jint lineno; jmethodID method_id; } CallFrame;
+typedef struct { JNIEnv *env_id; jint num_frames; CallFrame *frames; } CallTrace;
+typedef void (*AsyncGetCallTraceFn)(CallTrace *trace, jint depth, void *ucontext);
+enum { TICKS_DEOPT = -9 };
+static AsyncGetCallTraceFn async_get_call_trace;   /* NULL: not exported by this JVM */
+static jlong samples_dropped_in_deopt;             /* read by NativeSampler.droppedInDeoptimization */
+
+static int in_deoptimization(JNIEnv *jni) {
+    if (async_get_call_trace == NULL) return 0;
+    CallFrame frame;
+    CallTrace trace = { jni, 0, &frame };
+    /* No ucontext: the thread is in native code (the event's transition), so it walks from its
+       last Java frame, and only when some agent enabled ClassLoad events; else it returns -1
+       right after the deoptimization check. */
+    async_get_call_trace(&trace, 1, NULL);
+    return trace.num_frames == TICKS_DEOPT;
+}
+
+/* Finds AsyncGetCallTrace in the library that holds this JVM's JNI functions (libjvm). */
+static AsyncGetCallTraceFn find_async_get_call_trace(JNIEnv *jni) {
+    Dl_info info;
+    void *fn = NULL;
+    if (dladdr((void *) (*jni)->GetVersion, &info) && info.dli_fname != NULL) {
+        void *jvm_library = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+        if (jvm_library != NULL) {
+            fn = dlsym(jvm_library, "AsyncGetCallTrace");
+            dlclose(jvm_library);              /* NOLOAD took a reference; libjvm stays */
+        }
+    }
+    if (fn == NULL) fn = dlsym(RTLD_DEFAULT, "AsyncGetCallTrace");
+    return (AsyncGetCallTraceFn) fn;
+}
+
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *jvm, void *reserved) {
     (void) reserved;
     vm = jvm;
@@ -35,6 +80,10 @@ static void JNICALL sampled_object_alloc(jvmtiEnv *env, JNIEnv *jni, jthread thr
                                          jobject object, jclass klass, jlong size) {
     (void) env;
     /* HotSpot does not sample allocations made inside this callback, so no re-entry guard. */
+    if (in_deoptimization(jni)) {
+        __atomic_fetch_add(&samples_dropped_in_deopt, 1, __ATOMIC_RELAXED);
+        return;
+    }
     jthrowable interrupt = (jthrowable) (*jni)->CallStaticObjectMethod(
         jni, engine_class, on_sample, thread, object, klass, size);
     if ((*jni)->ExceptionCheck(jni)) {
@@ -118,6 +167,7 @@ Java_org_memproflimits_internal_NativeSampler_start(JNIEnv *jni, jclass self, jc
         }
     }
 
+    async_get_call_trace = find_async_get_call_trace(jni);
     engine_class = (jclass) (*jni)->NewGlobalRef(jni, engine);
     on_sample = (*jni)->GetStaticMethodID(jni, engine_class, "onSample",
         "(Ljava/lang/Thread;Ljava/lang/Object;Ljava/lang/Class;J)Ljava/lang/Throwable;");
@@ -173,4 +223,18 @@ Java_org_memproflimits_internal_NativeSampler_setInterval(JNIEnv *jni, jclass se
     (void) jni; (void) self;
     if (jvmti == NULL) return JVMTI_ERROR_WRONG_PHASE;
     return (jint) (*jvmti)->SetHeapSamplingInterval(jvmti, interval);
+}
+
+/* Whether samples taken inside a deoptimization are recognized (AsyncGetCallTrace found). */
+JNIEXPORT jboolean JNICALL
+Java_org_memproflimits_internal_NativeSampler_guardsDeoptimization(JNIEnv *jni, jclass self) {
+    (void) jni; (void) self;
+    return async_get_call_trace != NULL;
+}
+
+/* Samples dropped because the thread was inside a deoptimization, since start. */
+JNIEXPORT jlong JNICALL
+Java_org_memproflimits_internal_NativeSampler_droppedInDeoptimization(JNIEnv *jni, jclass self) {
+    (void) jni; (void) self;
+    return __atomic_load_n(&samples_dropped_in_deopt, __ATOMIC_RELAXED);
 }

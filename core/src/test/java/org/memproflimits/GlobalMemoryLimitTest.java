@@ -243,8 +243,8 @@ class GlobalMemoryLimitTest {
     void heapBombIsStoppedWithoutOutOfMemoryErrorAndTheHeapRecovers() throws Exception {
         // Deterministic expectation: four threads retain 1 MiB arrays as fast as they can, each
         // under limitGlobalMemory with a 300 MiB limit in a 512 MiB heap. Each must end
-        // Interrupted(GLOBAL_MEMORY), no OutOfMemoryError may arise anywhere, and after
-        // System.gc() a task retaining 100 MiB must complete. Repeated BOMB_ROUNDS times.
+        // Interrupted(GLOBAL_MEMORY), no OutOfMemoryError may arise anywhere, and right after
+        // the wave a task retaining 100 MiB must complete. Repeated BOMB_ROUNDS times.
         List<String> problems = new ArrayList<>();
         StringBuilder report = new StringBuilder("heap bomb, " + gcNames() + ", max heap "
                 + (Runtime.getRuntime().maxMemory() >> 20) + " MiB, limit " + (LIMIT >> 20) + " MiB\n");
@@ -268,7 +268,9 @@ class GlobalMemoryLimitTest {
             }
             oomRounds += ooms > 0 ? 1 : 0;
             oomThreads += ooms;
-            System.gc();       // the documented recovery step
+            // No System.gc() here: the bomb's data is garbage in the old generation, which young
+            // collections (Parallel) leave in place, so the heap's use stays over the limit; the
+            // watcher must see that the tasks it interrupted have ended and confirm again.
             // Deterministic expectation: 100 MiB retained (200 MiB of G1 regions) is far below the
             // limit once the bomb's data is collected.
             Result<Integer> recovery = MemprofLimits.limitGlobalMemory(() -> {
@@ -280,7 +282,7 @@ class GlobalMemoryLimitTest {
             });
             report.append("  recovery task (100 MiB retained): " + recovery + "\n");
             if (!(recovery instanceof Result.Ok)) {
-                problems.add("round " + round + ": recovery task after System.gc(): " + recovery);
+                problems.add("round " + round + ": recovery task right after the wave: " + recovery);
             }
         }
         synchronized (UNCAUGHT) {

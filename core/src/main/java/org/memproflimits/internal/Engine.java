@@ -148,7 +148,6 @@ public final class Engine {
         RaiseSafety.trimmed(new LimitInterrupt("warm-up"));
         HeapWatcher.isOverLimit(Long.MAX_VALUE);
         ACTIVE.get(Thread.currentThread());
-        new LimitScope.GlobalMemory().exceeded(probe);
         new LimitScope.Allocations(0).exceeded(probe);
         new LimitScope.TokenLimit(new TokenState()).exceeded(probe);
     }
@@ -328,6 +327,9 @@ public final class Engine {
                 // As in the seed, the token is the scope's flag: set before the task returned
                 // means Interrupted, even if no sample came after the set to raise it.
                 return scope.reached || t.token.isSet();
+            }
+            if (scope.reached && scope instanceof LimitScope.GlobalMemory) {
+                HeapWatcher.interruptedTaskEnded();
             }
             return scope.reached;
         } finally {

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import com.sun.management.GarbageCollectorMXBean;
 import com.sun.management.GcInfo;
 
@@ -39,6 +40,15 @@ import com.sun.management.GcInfo;
  *       limit, one thread requests a full collection ({@code System.gc()}), and the occupancy
  *       after it decides. That happens at most once per collection cycle, and only when the
  *       heap is near the limit - when the JVM is about to collect anyway.</li>
+ *   <li>A confirmation that found the heap over the limit stands until the next collection -
+ *       except that the tasks it interrupted drop their data when they end. Once every task
+ *       interrupted by the global limit has ended, and at least one since the confirmation, the
+ *       next signal may confirm again without waiting for a collection: otherwise, on a
+ *       collector whose young collections leave the old generation's garbage in place
+ *       (Parallel), a new task under the limit would be interrupted at its first sample, again
+ *       and again, until something else ran a full collection. If the heap stays over (data
+ *       held outside tasks), these extra confirmations back off exponentially, 1 ms doubling up
+ *       to one per second.</li>
  * </ol>
  * With {@code -XX:+DisableExplicitGC} the request does nothing; the young collection's figure,
  * or current use in the 5% zone, then decides: garbage may trip the limit, but the heap is
@@ -62,6 +72,17 @@ final class HeapWatcher {
     private static volatile long confirmedCount = -1;
     /** Occupancy measured right after that full collection. */
     private static volatile long confirmedUse;
+    /** When that collection ended, System.nanoTime(). */
+    private static volatile long confirmedAt;
+    /** Confirmations in a row that found the heap over the limit. */
+    private static int overStreak;
+    /** {@link #released} when the last confirmation started. */
+    private static volatile long releasedAtConfirmation;
+
+    /** Running tasks interrupted by the global limit (their scopes reached, not yet ended). */
+    private static final AtomicLong interruptedRunning = new AtomicLong();
+    /** Tasks interrupted by the global limit that have ended, ever. */
+    private static final AtomicLong released = new AtomicLong();
 
     private HeapWatcher() {
     }
@@ -108,7 +129,7 @@ final class HeapWatcher {
             return false;
         }
         long count = refresh();
-        if (count == confirmedCount && confirmedUse > limit) {
+        if (count == confirmedCount && confirmedUse > limit && !confirmationStale()) {
             return true;                            // confirmed over, no collection since
         }
         if (afterGc <= limit && now < dangerZone && oldGenerationUse() <= limit) {
@@ -117,6 +138,27 @@ final class HeapWatcher {
         // Over by some signal, and not confirmed over: confirm, even if the last confirmation
         // said under - data retained since then is what the signal shows.
         return confirmedOver(limit, count);
+    }
+
+    /** A global-limit scope of a task was reached: the task is being interrupted. */
+    static void interrupting() {
+        interruptedRunning.incrementAndGet();
+    }
+
+    /** A task whose global-limit scope was reached has ended: its data may be garbage now. */
+    static void interruptedTaskEnded() {
+        released.incrementAndGet();
+        interruptedRunning.decrementAndGet();
+    }
+
+    /** Whether the interrupted tasks have all ended since the last confirmation (see 5. above). */
+    private static boolean confirmationStale() {
+        if (released.get() == releasedAtConfirmation || interruptedRunning.get() > 0) {
+            return false;
+        }
+        int streak = overStreak;                    // racy read: only paces the confirmations
+        long wait = streak <= 1 ? 0 : Math.min(1_000_000_000L, 1_000_000L << Math.min(streak - 2, 10));
+        return System.nanoTime() - confirmedAt >= wait;
     }
 
     /** Current use of the old generation: retained large arrays, and no young garbage. */
@@ -171,10 +213,17 @@ final class HeapWatcher {
                 // a collection ran while this thread waited: if it was a confirmation, use it
                 return now == confirmedCount && confirmedUse > limit;
             }
+            if (now == confirmedCount && confirmedUse > limit && !confirmationStale()) {
+                return true;                        // another thread confirmed while this one waited
+            }
+            releasedAtConfirmation = released.get();
             System.gc();
             confirmedCount = refresh();
             confirmedUse = Math.min(afterGc, currentUse());
-            return confirmedUse > limit;
+            confirmedAt = System.nanoTime();
+            boolean over = confirmedUse > limit;
+            overStreak = over ? overStreak + 1 : 0;
+            return over;
         }
     }
 }

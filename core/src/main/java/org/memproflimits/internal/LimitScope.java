@@ -22,7 +22,12 @@ abstract class LimitScope {
     static final class GlobalMemory extends LimitScope {
         @Override Limit limit() { return Limit.GLOBAL_MEMORY; }
         @Override boolean exceeded(ThreadLimits thread) {
-            return HeapWatcher.isOverLimit(Engine.globalMemoryLimit());
+            // Called until the scope is reached, so counted once; Engine.pop counts the end.
+            if (HeapWatcher.isOverLimit(Engine.globalMemoryLimit())) {
+                HeapWatcher.interrupting();
+                return true;
+            }
+            return false;
         }
     }
 

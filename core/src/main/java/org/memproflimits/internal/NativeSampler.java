@@ -36,6 +36,15 @@ final class NativeSampler {
      */
     static native int allocatingOpcode();
 
+    /**
+     * Whether the shim recognizes samples taken while the thread is inside a deoptimization (it
+     * found HotSpot's AsyncGetCallTrace); it drops them rather than run Java code there.
+     */
+    static native boolean guardsDeoptimization();
+
+    /** Samples dropped because their thread was inside a deoptimization, since start. */
+    static native long droppedInDeoptimization();
+
     /** Loads the shim once; throws {@link EngineUnavailableException} saying why it cannot. */
     static synchronized void load() {
         if (loaded) {

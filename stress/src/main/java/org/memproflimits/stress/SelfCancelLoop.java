@@ -44,5 +44,21 @@ public final class SelfCancelLoop {
         for (Thread t : threads) {
             t.join();
         }
+        System.out.println(deoptimizationGuard());
+    }
+
+    /** The shim's count of samples it dropped inside a deoptimization (internal, read reflectively). */
+    private static String deoptimizationGuard() {
+        try {
+            Class<?> sampler = Class.forName("org.memproflimits.internal.NativeSampler");
+            java.lang.reflect.Method armed = sampler.getDeclaredMethod("guardsDeoptimization");
+            java.lang.reflect.Method dropped = sampler.getDeclaredMethod("droppedInDeoptimization");
+            armed.setAccessible(true);
+            dropped.setAccessible(true);
+            return "deoptimization guard " + ((Boolean) armed.invoke(null) ? "armed" : "NOT ARMED")
+                    + ": " + dropped.invoke(null) + " samples dropped inside a deoptimization";
+        } catch (ReflectiveOperationException e) {
+            return "deoptimization guard: cannot be read (" + e + ")";
+        }
     }
 }

@@ -1,0 +1,25 @@
+package org.memproflimits.internal;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.Test;
+import org.memproflimits.MemprofLimits;
+
+/**
+ * The shim's guard against running Java code inside a deoptimization (see the comment at the top
+ * of memproflimits.c and stress/findings/README.md, finding 1). That the guard fires is shown by
+ * {@code scripts/deopt-crash.sh}, which provokes deoptimizations by the hundred thousand and
+ * prints how many samples fell inside one; here: that it is armed on the JVMs we support.
+ */
+class DeoptimizationGuardTest {
+    @Test
+    void theGuardIsArmedOnHotSpot() {
+        assumeTrue(System.getProperty("java.vm.name", "").contains("HotSpot"), "HotSpot only");
+        MemprofLimits.start();
+        assertTrue(NativeSampler.guardsDeoptimization(),
+                "AsyncGetCallTrace not found in this HotSpot JVM: samples taken inside a "
+                        + "deoptimization would run Java code");
+        assertTrue(NativeSampler.droppedInDeoptimization() >= 0);
+    }
+}
