@@ -98,9 +98,12 @@ public final class MemprofLimits {
      * count), refined by the old generation's current use so that data retained faster than
      * collections run is caught before the JVM throws {@code OutOfMemoryError}. Once the heap is
      * over the limit, every task under this limit is interrupted at its next samples - those
-     * allocating most, first - until their data is collected. After such a wave the heap still
-     * holds the interrupted tasks' data as garbage until the next collection; a monitor that must
-     * start new tasks at once can call {@code System.gc()} first.
+     * allocating most, first. The verdict comes from a full collection that the library
+     * requests (at most once per collection cycle) when a signal shows the heap near or over the
+     * limit, so that old garbage does not interrupt anyone; and once every task it interrupted
+     * has ended, the next task to find the heap over the limit has it confirmed again, so a new
+     * task can start right after a wave without waiting for the JVM to collect (with
+     * {@code -XX:+DisableExplicitGC} it does have to wait).
      *
      * @param task the task, run in the calling thread
      * @param <T> its value type

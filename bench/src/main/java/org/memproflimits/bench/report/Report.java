@@ -1045,6 +1045,12 @@ public final class Report {
                 + "intervals\" is therefore out of reach of any design that stops at a sample; "
                 + "it would need p99 of the distance to the next sample to shrink, i.e. a smaller "
                 + "interval (the overshoot scales with S, see the rows at other intervals). "
+                + "What would close it without a smaller interval everywhere: sampling a thread "
+                + "more densely as it nears its limit. HotSpot keeps the distance to the next "
+                + "sample per thread, but JVMTI only sets one interval for all threads, drawn "
+                + "for the next sample before the callback runs; lowering it while some task is "
+                + "within a few S of its limit would cost every thread for that time, and was "
+                + "not done. "
                 + "The seed library (OCaml memprof-limits, seed-spec §4) counts samples instead: "
                 + "it interrupts at the k-th sample with k = ⌈limit/S⌉, so bytes at interrupt are "
                 + "Gamma(k, S) (negative binomial in the discrete model) - mean ≈ the limit, spread "
@@ -1383,6 +1389,7 @@ public final class Report {
         }
         int totalOom = 0;
         int totalTrials = 0;
+        long totalAtOnce = 0;
         List<String> recoveryNotes = new ArrayList<>();
         for (List<Map<String, String>> g : groups.values()) {
             Map<String, String> f0 = g.get(0);
@@ -1417,6 +1424,7 @@ public final class Report {
                             + " ok" + (tries.length == 0 ? "" : f(" (median %.0f tries)",
                             Stats.median(tries))),
                     needGc == 0 ? "–" : afterGc + "/" + needGc + " ok"));
+            totalAtOnce += atOnce;
             recoveryNotes.add(f("JDK %s %s %d/%d recovered at once, %d/%d within 10 tries "
                     + "without System.gc()", f0.get("jdk"), f0.get("gc"), atOnce, g.size(),
                     withinTries, g.size()));
@@ -1444,16 +1452,17 @@ public final class Report {
                 + "milliseconds after the crossing, with tens of MiB retained beyond the limit - "
                 + "the margin between the limit and the heap's size has to absorb that. Right "
                 + "after a wave the interrupted tasks' data is still in the heap as garbage - in "
-                + "the old generation, where young collections do not reclaim it - so a new task "
-                + "under the limit is itself interrupted until an old-generation collection runs "
-                + "(the documented behaviour of `limitGlobalMemory`). How long that lasts depends "
-                + "on the collector: the column \"within 10 tries\" reruns the 100 MiB task without "
-                + "`System.gc()` (each try allocates 100 MiB, so young collections do happen). "
-                + "With `System.gc()` first, it succeeds.\n\n");
+                + "the old generation, where young collections do not reclaim it. The library "
+                + "notices that the tasks it interrupted have ended, and the first new task to "
+                + "find the heap over the limit has the verdict confirmed again by a full "
+                + "collection, which frees that garbage. The column \"right after\" is that "
+                + "task; if it was interrupted, \"within 10 tries\" reruns it without "
+                + "`System.gc()`, and the last column after one.\n\n");
         headline.add(f("**Global limit:** the heap bomb (4 threads, 512 MiB heap, 300 MiB "
-                + "limit) caused %d OutOfMemoryError in %d trials on G1 and Parallel, but after "
-                + "each wave new tasks under the limit kept being interrupted until an "
-                + "old-generation collection: %s.", totalOom, totalTrials,
+                + "limit) caused %d OutOfMemoryError in %d trials on G1 and Parallel; %s: %s.",
+                totalOom, totalTrials, totalAtOnce == totalTrials
+                        ? "a new task under the limit succeeded right after every wave"
+                        : "new tasks under the limit right after a wave did not always succeed",
                 String.join("; ", recoveryNotes)));
     }
 }
