@@ -46,7 +46,7 @@ else
   OV_SUITE25="$OV_SUITE25 started:$((32 * K)) limited:$((32 * K))"
   OV_SUITE25="$OV_SUITE25 started:$DEFAULT limited:$DEFAULT started:$((512 * K)) limited:$((512 * K))"
   JMH_ITER=(-wi 5 -w 400ms -i 8 -r 400ms)
-  LAT_INTERVALS17="$((64 * K)) $((128 * K)) $((256 * K)) $DEFAULT $((1024 * K))"
+  LAT_INTERVALS17="$((64 * K)) $((128 * K)) $((256 * K)) $((512 * K)) $((1024 * K))"
   LAT_INTERVALS25="$DEFAULT $((512 * K))"
   LAT_ARGS=(--trials=1000 --rate-budget-s=15 --warmup=300)
   LAT_COMPARE_TRIALS=3
