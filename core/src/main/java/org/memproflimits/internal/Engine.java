@@ -302,6 +302,8 @@ public final class Engine {
                 a.owner = thread;
                 a.budget = Math.min(a.limit, thread.remainingAllocationBudget());
                 a.start = thread.clock();
+            } else if (scope instanceof LimitScope.GlobalMemory g) {
+                g.epoch = HeapWatcher.scopeStarted();
             } else if (scope instanceof LimitScope.TokenLimit t) {
                 t.owner = thread;
                 thread.tokenScopeStarted();
@@ -328,8 +330,8 @@ public final class Engine {
                 // means Interrupted, even if no sample came after the set to raise it.
                 return scope.reached || t.token.isSet();
             }
-            if (scope.reached && scope instanceof LimitScope.GlobalMemory) {
-                HeapWatcher.interruptedTaskEnded();
+            if (scope instanceof LimitScope.GlobalMemory g) {
+                HeapWatcher.scopeEnded(g.epoch);
             }
             return scope.reached;
         } finally {

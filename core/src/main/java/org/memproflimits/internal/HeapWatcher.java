@@ -41,14 +41,15 @@ import com.sun.management.GcInfo;
  *       after it decides. That happens at most once per collection cycle, and only when the
  *       heap is near the limit - when the JVM is about to collect anyway.</li>
  *   <li>A confirmation that found the heap over the limit stands until the next collection -
- *       except that the tasks it interrupted drop their data when they end. Once every task
- *       interrupted by the global limit has ended, and at least one since the confirmation, the
- *       next signal may confirm again without waiting for a collection: otherwise, on a
- *       collector whose young collections leave the old generation's garbage in place
- *       (Parallel), a new task under the limit would be interrupted at its first sample, again
- *       and again, until something else ran a full collection. If the heap stays over (data
- *       held outside tasks), these extra confirmations back off exponentially, 1 ms doubling up
- *       to one per second.</li>
+ *       except that the tasks it condemned drop their data when they end. Once every task that
+ *       was under a global limit at the time of the confirmation has ended, the next signal may
+ *       confirm again without waiting for a collection: otherwise, on a collector whose young
+ *       collections leave the old generation's garbage in place (Parallel), a new task under
+ *       the limit would be interrupted at its first sample, again and again, until something
+ *       else ran a full collection. Waiting for all of them (not only those interrupted so far)
+ *       keeps a wave to one full collection. If the heap stays over (data held outside tasks),
+ *       these extra confirmations back off exponentially, 1 ms doubling up to one per
+ *       second.</li>
  * </ol>
  * With {@code -XX:+DisableExplicitGC} the request does nothing; the young collection's figure,
  * or current use in the 5% zone, then decides: garbage may trip the limit, but the heap is
@@ -76,13 +77,14 @@ final class HeapWatcher {
     private static volatile long confirmedAt;
     /** Confirmations in a row that found the heap over the limit. */
     private static int overStreak;
-    /** {@link #released} when the last confirmation started. */
-    private static volatile long releasedAtConfirmation;
-
-    /** Running tasks interrupted by the global limit (their scopes reached, not yet ended). */
-    private static final AtomicLong interruptedRunning = new AtomicLong();
-    /** Tasks interrupted by the global limit that have ended, ever. */
-    private static final AtomicLong released = new AtomicLong();
+    /** Numbers the confirmations; a scope records the one in force when it started. */
+    private static volatile long epoch;
+    /** Global-limit scopes running when the last confirmation started. */
+    private static volatile long runningAtConfirmation;
+    /** Of those, how many have ended since (scopes started before it, ending after it). */
+    private static final AtomicLong endedSinceConfirmation = new AtomicLong();
+    /** Global-limit scopes running now. */
+    private static final AtomicLong running = new AtomicLong();
 
     private HeapWatcher() {
     }
@@ -140,20 +142,27 @@ final class HeapWatcher {
         return confirmedOver(limit, count);
     }
 
-    /** A global-limit scope of a task was reached: the task is being interrupted. */
-    static void interrupting() {
-        interruptedRunning.incrementAndGet();
+    /** A global-limit scope starts; returns the epoch to pass to {@link #scopeEnded}. */
+    static long scopeStarted() {
+        running.incrementAndGet();
+        return epoch;
     }
 
-    /** A task whose global-limit scope was reached has ended: its data may be garbage now. */
-    static void interruptedTaskEnded() {
-        released.incrementAndGet();
-        interruptedRunning.decrementAndGet();
+    /** A global-limit scope ends: its task's data may be garbage now. */
+    static void scopeEnded(long startEpoch) {
+        running.decrementAndGet();
+        if (startEpoch != epoch) {
+            endedSinceConfirmation.incrementAndGet();
+        }
     }
 
-    /** Whether the interrupted tasks have all ended since the last confirmation (see 5. above). */
+    /**
+     * Whether every scope running at the last confirmation has ended (see 5. above). Races with
+     * scopes starting or ending during a confirmation can only make this false for longer:
+     * the verdict then stands until the next collection, as it would without this rule.
+     */
     private static boolean confirmationStale() {
-        if (released.get() == releasedAtConfirmation || interruptedRunning.get() > 0) {
+        if (endedSinceConfirmation.get() < runningAtConfirmation) {
             return false;
         }
         int streak = overStreak;                    // racy read: only paces the confirmations
@@ -216,7 +225,9 @@ final class HeapWatcher {
             if (now == confirmedCount && confirmedUse > limit && !confirmationStale()) {
                 return true;                        // another thread confirmed while this one waited
             }
-            releasedAtConfirmation = released.get();
+            endedSinceConfirmation.set(0);
+            epoch++;                                // under CONFIRM_LOCK: the only writer
+            runningAtConfirmation = running.get();
             System.gc();
             confirmedCount = refresh();
             confirmedUse = Math.min(afterGc, currentUse());

@@ -20,14 +20,12 @@ abstract class LimitScope {
     abstract boolean exceeded(ThreadLimits thread);
 
     static final class GlobalMemory extends LimitScope {
+        /** HeapWatcher's confirmation epoch when the scope started. */
+        long epoch;
+
         @Override Limit limit() { return Limit.GLOBAL_MEMORY; }
         @Override boolean exceeded(ThreadLimits thread) {
-            // Called until the scope is reached, so counted once; Engine.pop counts the end.
-            if (HeapWatcher.isOverLimit(Engine.globalMemoryLimit())) {
-                HeapWatcher.interrupting();
-                return true;
-            }
-            return false;
+            return HeapWatcher.isOverLimit(Engine.globalMemoryLimit());
         }
     }
 
