@@ -74,8 +74,9 @@ public final class MemprofLimits {
      * Sets the heap sampling interval, the average number of bytes a thread allocates between two
      * checks of its limits. Smaller intervals stop tasks sooner and cost more. Only before
      * {@link #start()}; the system property {@code org.memproflimits.samplingInterval} sets it
-     * too. Default: 128 KiB - a sample costs about 0.2 µs of CPU, so a thread allocating 1 GB/s
-     * pays about 0.15% and is stopped within a millisecond; see {@code docs/performance.md}.
+     * too. Default: 128 KiB - a sample costs about 0.5 µs of CPU in allocation-heavy code, so a
+     * thread allocating 1 GB/s pays about 0.5% for its samples and a token stops it within a
+     * millisecond; see {@code docs/performance.md}.
      *
      * @param bytes the interval, in [1024, 2<sup>30</sup>]
      * @throws IllegalArgumentException if {@code bytes} is outside that range
