@@ -298,6 +298,50 @@ class GlobalMemoryLimitTest {
         }
     }
 
+    /**
+     * A heap over the limit because of data held outside any task: every task is interrupted,
+     * and the confirming full collections back off instead of running one per task.
+     */
+    @Test
+    @Order(9)
+    void dataHeldOutsideTasksInterruptsEveryTaskWithoutACollectionEach() {
+        // Deterministic expectations: 320 MiB held outside tasks (in 256 KiB arrays, below G1's
+        // humongous size in this heap) keeps the heap over the 300 MiB limit, so each of 60
+        // tasks ends Interrupted(GLOBAL_MEMORY). Statistical: a task allocates up to 4 MiB = 32 S
+        // and is interrupted at its first sample once over: P(no sample) = e^-32 = 1.3e-14 per
+        // task, 7.6e-13 for the 60 (false failure). Full collections: the first task's confirmation,
+        // one more once it has ended, then one after 1, 2, 4, ... ms: about log2 of the run's
+        // milliseconds, so at most 20 even on a machine 100 times slower; one per task would
+        // be 60.
+        List<byte[]> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 320 * 4; i++) {
+                held.add(new byte[256 * 1024]);
+            }
+            MemprofLimits.setGlobalMemoryLimit(LIMIT);
+            long gcsBefore = fullCollections();
+            int interrupted = 0;
+            List<String> others = new ArrayList<>();
+            for (int task = 0; task < 60; task++) {
+                Result<Long> r = MemprofLimits.limitGlobalMemory(() -> Userland.churn(4L * MIB, 1024));
+                if (r instanceof Result.Interrupted<Long> i && i.limit() == Limit.GLOBAL_MEMORY) {
+                    interrupted++;
+                } else {
+                    others.add(r.toString());
+                }
+            }
+            long gcs = fullCollections() - gcsBefore;
+            System.out.printf("held outside tasks: 60 tasks, %d interrupted, %d full collections (%s)%n",
+                    interrupted, gcs, gcNames());
+            assertEquals(60, interrupted, "tasks not interrupted: " + others);
+            assertTrue(gcs <= 20, gcs + " full collections for 60 tasks: the confirmations do not back off");
+        } finally {
+            held.clear();
+            MemprofLimits.setGlobalMemoryLimit(-1);
+            System.gc();
+        }
+    }
+
     private static final class BombOutcome {
         Object result;          // a Result, or the Throwable that escaped limitGlobalMemory
         volatile int retainedMiB;
@@ -391,6 +435,18 @@ class GlobalMemoryLimitTest {
             names.add(gc.getName());
         }
         return String.join("+", names) + " on JDK " + Runtime.version().feature();
+    }
+
+    /** Collections of the whole heap (what System.gc() runs), by the old generation's collector. */
+    private static long fullCollections() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            String name = gc.getName();
+            if (name.contains("Old") || name.contains("MarkSweep")) {
+                n += Math.max(0, gc.getCollectionCount());
+            }
+        }
+        return n;
     }
 
     private static long gcCount() {
