@@ -2,7 +2,7 @@
 # Builds and runs the whole benchmark suite, then writes the report.
 #
 #   scripts/bench.sh quick   a few minutes, for checking: report in bench/results/quick/docs/
-#   scripts/bench.sh full    for publishing (about 30-40 min): docs/performance.md, docs/img/*.png
+#   scripts/bench.sh full    for publishing (about 25-40 min): docs/performance.md, docs/img/*.png
 #
 # Runs on the JDK 17 and the JDK 25 it finds (JDK17_HOME / JDK25_HOME, or under /usr/lib/jvm);
 # raw results (JMH JSON per fork, CSV for the rest, the console log) go to bench/results/<profile>/,
