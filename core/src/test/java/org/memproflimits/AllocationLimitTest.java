@@ -69,19 +69,16 @@ class AllocationLimitTest {
 
     @BeforeAll
     static void calibrate() {
-        MemprofLimits.start();
-        AllocationWork.warmUp();
+        SIZE = AllocationWork.calibratedArraySize(LEN);
         S = MemprofLimits.samplingInterval();
         MARGIN = 32 * S;
-        SIZE = AllocationWork.measuredSize(p -> AllocationWork.oneArray(p, LEN));
         assertTrue(SIZE >= LEN + 12 && SIZE <= LEN + 24 && SIZE % 8 == 0,
                 "implausible size of byte[" + LEN + "]: " + SIZE);
-        assertTrue(SIZE < S / 100, "the bounds assume arrays much smaller than S");
     }
 
     /** The number of {@code byte[LEN]} arrays that allocate at least {@code bytes}. */
     private static long arraysFor(long bytes) {
-        return (bytes + SIZE - 1) / SIZE;
+        return AllocationWork.arraysFor(bytes, SIZE);
     }
 
     /** A run of a loop under a limit: its result and how many arrays the loop completed. */

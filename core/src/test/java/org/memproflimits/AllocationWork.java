@@ -1,5 +1,7 @@
 package org.memproflimits;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.lang.management.ManagementFactory;
 
 /**
@@ -187,6 +189,24 @@ final class AllocationWork {
         } finally {
             MemprofLimits.setGlobalMemoryLimit(-1);
         }
+    }
+
+    /**
+     * Starts the engine, warms it up ({@link #warmUp}) and returns the heap bytes of one
+     * {@code byte[length]}, measured; asserts it is below S / 100, which the tests' bounds assume.
+     */
+    static long calibratedArraySize(int length) {
+        MemprofLimits.start();
+        warmUp();
+        long size = measuredSize(p -> oneArray(p, length));
+        assertTrue(size < MemprofLimits.samplingInterval() / 100,
+                "the bounds assume arrays much smaller than S");
+        return size;
+    }
+
+    /** The number of arrays of {@code size} heap bytes that allocate at least {@code bytes}. */
+    static long arraysFor(long bytes, long size) {
+        return (bytes + size - 1) / size;
     }
 
     /**

@@ -49,15 +49,12 @@ class ThreadReuseTest {
 
     @BeforeAll
     static void calibrate() {
-        MemprofLimits.start();
-        AllocationWork.warmUp();
+        SIZE = AllocationWork.calibratedArraySize(LEN);
         S = MemprofLimits.samplingInterval();
-        SIZE = AllocationWork.measuredSize(p -> AllocationWork.oneArray(p, LEN));
-        assertTrue(SIZE < S / 100, "the bounds assume arrays much smaller than S");
     }
 
     private static long arraysFor(long bytes) {
-        return (bytes + SIZE - 1) / SIZE;
+        return AllocationWork.arraysFor(bytes, SIZE);
     }
 
     private static void assumeVirtualThreads() {

@@ -149,6 +149,7 @@ public final class Engine {
         RaiseSafety.trimmed(new LimitInterrupt("warm-up"));
         HeapWatcher.isOverLimit(Long.MAX_VALUE);
         ACTIVE.get(Thread.currentThread());
+        new LimitScope.GlobalMemory().exceeded(probe);
         new LimitScope.Allocations(0).exceeded(probe);
         new LimitScope.TokenLimit(new TokenState()).exceeded(probe);
     }

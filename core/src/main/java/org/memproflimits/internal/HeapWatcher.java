@@ -131,8 +131,8 @@ final class HeapWatcher {
             return false;
         }
         long count = refresh();
-        if (count == confirmedCount && confirmedUse > limit && !confirmationStale()) {
-            return true;                            // confirmed over, no collection since
+        if (confirmedOverStands(count, limit)) {
+            return true;
         }
         if (afterGc <= limit && now < dangerZone && oldGenerationUse() <= limit) {
             return false;
@@ -156,10 +156,16 @@ final class HeapWatcher {
         }
     }
 
+    /** Whether a confirmation found the heap over, no collection ran since, and it is not stale. */
+    private static boolean confirmedOverStands(long count, long limit) {
+        return count == confirmedCount && confirmedUse > limit && !confirmationStale();
+    }
+
     /**
-     * Whether every scope running at the last confirmation has ended (see 5. above). Races with
-     * scopes starting or ending during a confirmation can only make this false for longer:
-     * the verdict then stands until the next collection, as it would without this rule.
+     * Whether every scope running at the last confirmation has ended (see 5. above). A scope
+     * that starts or ends while a confirmation begins may be miscounted: counted as ended but
+     * not as running (one confirmation too early: one more full collection), or the reverse
+     * (the verdict stands until the next collection, as it would without this rule).
      */
     private static boolean confirmationStale() {
         if (endedSinceConfirmation.get() < runningAtConfirmation) {
@@ -222,7 +228,7 @@ final class HeapWatcher {
                 // a collection ran while this thread waited: if it was a confirmation, use it
                 return now == confirmedCount && confirmedUse > limit;
             }
-            if (now == confirmedCount && confirmedUse > limit && !confirmationStale()) {
+            if (confirmedOverStands(now, limit)) {
                 return true;                        // another thread confirmed while this one waited
             }
             endedSinceConfirmation.set(0);

@@ -1,7 +1,5 @@
 package org.memproflimits.stress;
 
-import org.memproflimits.MemprofLimits;
-import org.memproflimits.Result;
 import org.memproflimits.Token;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
@@ -39,17 +37,6 @@ public class TokenInterruptsTask {
 
     @Actor
     public void task(IZZ_Result r) {
-        try {
-            boolean[] ran = {false};
-            Result<Long> res = MemprofLimits.limitWithToken(token, () -> {
-                ran[0] = true;
-                return Work.allocate();
-            });
-            r.r1 = Work.code(res, ran[0]);
-        } catch (Throwable t) {
-            r.r1 = Work.OTHER;
-        }
-        r.r2 = token.isSet();
-        r.r3 = Thread.interrupted();            // read and cleared: the harness's thread stays clean
+        Work.underToken(token, Work::allocate, r);
     }
 }

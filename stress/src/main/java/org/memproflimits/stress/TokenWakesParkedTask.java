@@ -1,8 +1,6 @@
 package org.memproflimits.stress;
 
 import java.util.concurrent.locks.LockSupport;
-import org.memproflimits.MemprofLimits;
-import org.memproflimits.Result;
 import org.memproflimits.Token;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
@@ -38,18 +36,9 @@ public class TokenWakesParkedTask {
 
     @Actor
     public void task(IZZ_Result r) {
-        try {
-            boolean[] ran = {false};
-            Result<Integer> res = MemprofLimits.limitWithToken(token, () -> {
-                ran[0] = true;
-                LockSupport.parkNanos(20_000);
-                return 0;
-            });
-            r.r1 = Work.code(res, ran[0]);
-        } catch (Throwable t) {
-            r.r1 = Work.OTHER;
-        }
-        r.r2 = token.isSet();
-        r.r3 = Thread.interrupted();
+        Work.underToken(token, () -> {
+            LockSupport.parkNanos(20_000);
+            return 0;
+        }, r);
     }
 }

@@ -1,7 +1,11 @@
 package org.memproflimits.stress;
 
 import org.memproflimits.Limit;
+import org.memproflimits.MemprofLimits;
 import org.memproflimits.Result;
+import org.memproflimits.Task;
+import org.memproflimits.Token;
+import org.openjdk.jcstress.infra.results.IZZ_Result;
 
 /** What the stress tests' tasks do, and how their results are encoded. */
 final class Work {
@@ -41,6 +45,26 @@ final class Work {
     static int code(Result<?> r, boolean ran) {
         int c = code(r);
         return c == TOKEN && !ran ? TOKEN_BEFORE_START : c;
+    }
+
+    /**
+     * Runs {@code body} under {@code limitWithToken(token)} and records (outcome code, the token
+     * seen set after the call, the interrupt status after the call - read and cleared, so that
+     * the harness's thread stays clean).
+     */
+    static void underToken(Token token, Task<?, RuntimeException> body, IZZ_Result r) {
+        try {
+            boolean[] ran = {false};
+            Result<?> res = MemprofLimits.limitWithToken(token, () -> {
+                ran[0] = true;
+                return body.run();
+            });
+            r.r1 = code(res, ran[0]);
+        } catch (Throwable t) {
+            r.r1 = OTHER;
+        }
+        r.r2 = token.isSet();
+        r.r3 = Thread.interrupted();
     }
 
     /** A few microseconds of work, so that a setter often lands while the task runs. */

@@ -685,26 +685,23 @@ public final class Report {
         return Double.isNaN(fit[0]) ? "–" : f("%.2f ± %.2f µs", fit[0], 2 * fit[1]);
     }
 
-
     /**
      * The verdict rests on the measured CPU median; the model says whether the samples alone
      * would meet the goal.
      */
-    private static String verdict(Ratio wall, Ratio cpu, double[] fit, double alloc, double tCpu,
+    private String verdict(Ratio wall, Ratio cpu, double[] fit, double alloc, double tCpu,
             double goal) {
         if (wall.n == 0 || cpu.n == 0) {
             return "not measured";
         }
         String model = fit == null || Double.isNaN(fit[0]) ? ""
-                : f("; the samples alone: %.4f", 1 + fit[0] * (alloc / DEFAULT_FOR_VERDICT) / tCpu);
+                : f("; the samples alone: %.4f", 1 + fit[0] * (alloc / defaultInterval) / tCpu);
         if (cpu.median <= goal) {
             return "**met** (measured CPU median" + model + ")";
         }
         return f("**missed** by the measured CPU median, %.3f (range %s)%s", cpu.median, range(cpu),
                 model);
     }
-
-    private static final long DEFAULT_FOR_VERDICT = MemprofLimits.samplingInterval();
 
     private void overheadPlot(List<Fork> forks, int jdk, TreeSet<Long> intervals, double perSampleUs,
             double alloc, double t) throws IOException {
