@@ -501,8 +501,8 @@ class AllocationLimitTest {
 
     /**
      * Sticky: a task that catches the interrupt and goes on allocating is interrupted again, at
-     * a later sample; three times here. Each of the three interrupts must come within MARGIN
-     * bytes: 3 statistical runs, 3 * 1.28e-14 = 3.8e-14.
+     * a later sample (possibly on its next array); three times here. Each of the three
+     * interrupts must come within MARGIN bytes: 3 statistical runs, 3 * 1.28e-14 = 3.8e-14.
      */
     @Test
     void interruptIsStickyAfterBeingCaught() {
@@ -527,8 +527,10 @@ class AllocationLimitTest {
         assertEquals(3, interrupts[0], "interrupts caught: " + interrupts[0] + ", arrays then: "
                 + java.util.Arrays.toString(arraysAtInterrupt) + ", result " + r);
         assertTrue((arraysAtInterrupt[0] + 1) * SIZE > limit, "first interrupt too early");
-        assertTrue(arraysAtInterrupt[1] > arraysAtInterrupt[0]);
-        assertTrue(arraysAtInterrupt[2] > arraysAtInterrupt[1]);
+        // Not strictly later: a sample may fall on the very first array after the catch, before
+        // it is counted (probability about SIZE / S per catch, 0.8 % at 128 KiB).
+        assertTrue(arraysAtInterrupt[1] >= arraysAtInterrupt[0]);
+        assertTrue(arraysAtInterrupt[2] >= arraysAtInterrupt[1]);
         assertEquals(Limit.ALLOCATIONS, assertInstanceOf(Result.Interrupted.class, r).limit());
     }
 

@@ -253,11 +253,11 @@ class BadInputTest {
     /**
      * An interrupt due during acquire and release does not arise there: inside a limit whose
      * interrupt is due (allocation limit 0, a token set in acquire, global limit 0), acquire and
-     * release each allocate 50 MiB and must complete; the scope allocates 40 MiB = 80 S, where
+     * release each allocate 50 MiB and must complete; the scope allocates 40 MiB = 320 S, where
      * the interrupt must arise.
      *
      * <p>False failure: the interrupt fails to arise in the scope only if no sample falls in its
-     * 80 S, probability e^-80 = 1.8e-35 per kind, 5.4e-35 for the three kinds. The rest is
+     * 320 S, probability e^-320 = 5.3e-140 per kind, 1.6e-139 for the three kinds. The rest is
      * deterministic.
      */
     @Test

@@ -227,8 +227,8 @@ class EngineStartTest {
                     System.clearProperty("org.memproflimits.library");
                     MemprofLimits.start();
                     Token token = new Token();
-                    // 1 GiB = 2048 S after the token is set: the flag is set at the first sample
-                    // (a miss has probability e^-2048).
+                    // 1 GiB = 8192 S after the token is set: the flag is set at the first sample
+                    // (a miss has probability e^-8192).
                     Result<String> r = MemprofLimits.limitWithToken(token, () -> {
                         token.set();
                         org.memproflimits.userland.Userland.churn(1L << 30, 1024);

@@ -131,7 +131,7 @@ class ThreadReuseTest {
     // ------------------------------------------------------------------ virtual threads
 
     /**
-     * A virtual thread is interrupted by its allocation limit. Limit L = 64 S (32 MiB at the
+     * A virtual thread is interrupted by its allocation limit. Limit L = 64 S (8 MiB at the
      * default S): the interrupt comes at sample 65. The loop gives up after 256 S bytes, and the
      * interrupt must not come before 16 S bytes. False failure, computed here at run time (at
      * any S, since the bounds are in units of S): P(Poisson(0.98 * 256) &lt;= 64) = 4.3e-45 plus
@@ -190,11 +190,11 @@ class ThreadReuseTest {
     /**
      * On a virtual thread {@code Allocated.bytes} is an estimate: a whole number of sampling
      * intervals (the number of samples), within a Poisson bound of the volume allocated. The
-     * task allocates n = 2^18 arrays, V = n * 1040 bytes = 520 S at the default S; the number of
+     * task allocates n = 2^18 arrays, V = n * 1040 bytes = 2080 S at the default S; the number of
      * samples is Poisson(V / S) (plus the engine's few hundred bytes in the scope). The accepted
      * range [lo, hi] is computed here so that P(N &lt; lo) under mean 0.98 V / S and
      * P(N &gt; hi) under mean 1.02 (V + 4 KiB) / S are each below 5e-11: false failure
-     * &lt;= 1e-10. At the default S that is [371, 686] samples, i.e. 0.71 V to 1.32 V.
+     * &lt;= 1e-10. At the default S that is [1753, 2426] samples, i.e. 0.84 V to 1.17 V.
      */
     @Test
     void virtualThreadEstimateIsWithinItsPoissonBound() throws Exception {
