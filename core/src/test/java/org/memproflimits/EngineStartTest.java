@@ -123,11 +123,49 @@ class EngineStartTest {
         assertEquals("OK badLibrary", runChild("badLibrary"));
     }
 
+    /**
+     * The sample callback never loads a class: it may run while its thread holds a class loading
+     * or jar file lock, and loading a class there deadlocked two threads in a jcstress run (each
+     * holding one of those locks, each loading a class from its callback). Everything it runs is
+     * loaded by start(). Checked in a fresh JVM that logs class loading: after start() returns,
+     * samples on every path of the callback (no limit; limits armed; an interrupt raised) load no
+     * class of the engine.
+     */
+    @Test
+    @Order(8)
+    void theSampleCallbackLoadsNoClassAfterStart() throws Exception {
+        String out = runChildOutput("callbackPaths", "-Xlog:class+load=info:stdout:uptime");
+        int started = out.indexOf("CALLBACK-PATHS-STARTED");
+        int done = out.indexOf("CALLBACK-PATHS-DONE");
+        assertTrue(started >= 0 && done > started, "child output:\n" + out);
+        List<String> loaded = new ArrayList<>();
+        for (String line : out.substring(started, done).split("\n")) {
+            if (line.contains(" org.memproflimits.internal.")) {
+                loaded.add(line.trim());
+            }
+        }
+        assertTrue(loaded.isEmpty(), "engine classes loaded after start(), by the callback or "
+                + "the limit functions: " + loaded);
+    }
+
     /** Runs {@link Child#main} with {@code mode} in a fresh JVM; returns its last output line. */
     private static String runChild(String mode) throws IOException, InterruptedException {
+        String text = runChildOutput(mode);
+        String[] lines = text.split("\n");
+        String last = lines[lines.length - 1].trim();
+        if (!last.startsWith("OK")) {
+            return "child " + mode + ":\n" + text;
+        }
+        return last;
+    }
+
+    /** Runs {@link Child#main} with {@code mode} in a fresh JVM; returns its output, or fails. */
+    private static String runChildOutput(String mode, String... jvmArgs)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         cmd.add("-Xmx64m");
+        cmd.addAll(List.of(jvmArgs));
         if (Runtime.version().feature() >= 22) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
@@ -143,12 +181,10 @@ class EngineStartTest {
             fail(mode + ": child JVM did not exit");
         }
         String text = new String(out, StandardCharsets.UTF_8).trim();
-        String[] lines = text.split("\n");
-        String last = lines[lines.length - 1].trim();
-        if (p.exitValue() != 0 || !last.startsWith("OK")) {
-            return "child " + mode + " exited with " + p.exitValue() + ":\n" + text;
+        if (p.exitValue() != 0) {
+            fail("child " + mode + " exited with " + p.exitValue() + ":\n" + text);
         }
-        return last;
+        return text;
     }
 
     private static List<Throwable> race(int threads, Runnable action) throws Exception {
@@ -192,6 +228,24 @@ class EngineStartTest {
                 case "limitWithToken":
                     MemprofLimits.limitWithToken(new Token(), () -> "x");
                     break;
+                case "callbackPaths": {
+                    // The limit functions' own code (lambdas, records) links at first use, outside
+                    // the callback: use each once, allocating too little to be sampled (a few
+                    // hundred bytes: P(sampled) < 1 %; a sample there only loads earlier).
+                    MemprofLimits.limitAllocations(1L << 40, () -> 0);
+                    MemprofLimits.limitGlobalMemory(() -> 0);
+                    MemprofLimits.limitWithToken(new Token(), () -> 0);
+                    System.out.println("CALLBACK-PATHS-STARTED");
+                    // 16 MiB = 128 S per path: P(no sample on a path) = e^-128.
+                    org.memproflimits.userland.Userland.churn(16L << 20, 1024);
+                    MemprofLimits.limitAllocations(1L << 40, () ->
+                            org.memproflimits.userland.Userland.churn(16L << 20, 1024));
+                    Result<?> r = MemprofLimits.limitAllocations(0, () ->
+                            org.memproflimits.userland.Userland.churn(16L << 20, 1024));
+                    check(r instanceof Result.Interrupted<?>, "not interrupted: " + r);
+                    System.out.println("CALLBACK-PATHS-DONE");
+                    break;
+                }
                 case "limitWithSetToken": {
                     Token token = new Token();
                     token.set();

@@ -143,12 +143,20 @@ public final class Engine {
         for (int i = 0; i < 50_000; i++) {
             probe.clock();
         }
-        probe.onSample(1, Object.class);
+        // The callback itself, both ways: no limits (the profiler's path) and with limits. ACTIVE
+        // is empty until start() returns: no scope can be pushed before.
+        Thread self = Thread.currentThread();
+        onSample(self, probe, Object.class, 16);
+        ACTIVE.put(self, probe);
+        try {
+            onSample(self, probe, Object.class, 16);
+        } finally {
+            ACTIVE.remove(self);
+        }
         probe.isInterrupted();
         RaiseSafety.canRaiseHere(Object.class);
-        RaiseSafety.trimmed(new LimitInterrupt("warm-up"));
+        RaiseSafety.trimmed(new LimitInterrupt(ThreadLimits.describe(Limit.ALLOCATIONS)));
         HeapWatcher.isOverLimit(Long.MAX_VALUE);
-        ACTIVE.get(Thread.currentThread());
         new LimitScope.GlobalMemory().exceeded(probe);
         new LimitScope.Allocations(0).exceeded(probe);
         new LimitScope.TokenLimit(new TokenState()).exceeded(probe);
