@@ -96,7 +96,9 @@ final class Program {
 
     /**
      * Removes the runner's frames from the root end of the main thread's stacks: each stack that
-     * passes through {@link #invoke} ends with the program's own frames.
+     * passes through {@link #invoke} ends with the program's own frames. Drops the sites of the
+     * runner's own allocations (the profile runs from before the program starts until after it
+     * ends): stacks with a runner frame that do not pass through {@link #invoke}.
      */
     static ProfileSnapshot withoutRunnerFrames(ProfileSnapshot s) {
         String self = Program.class.getName();
@@ -104,15 +106,27 @@ final class Program {
         for (ProfileSnapshot.Site site : s.sites()) {
             List<StackTraceElement> stack = site.stack();
             int cut = stack.size();
+            boolean runner = false;
             for (int i = 0; i < stack.size(); i++) {
                 if (stack.get(i).getClassName().equals(self) && stack.get(i).getMethodName().equals("invoke")) {
                     cut = i;
                     break;
                 }
+                runner |= isRunner(stack.get(i));
             }
-            sites.add(cut == stack.size() ? site
-                    : new ProfileSnapshot.Site(stack.subList(0, cut), site.type(), site.bytes(), site.samples()));
+            if (cut < stack.size()) {
+                sites.add(new ProfileSnapshot.Site(stack.subList(0, cut), site.type(), site.bytes(), site.samples()));
+            } else if (!runner) {
+                sites.add(site);
+            }
         }
         return new ProfileSnapshot(sites);
+    }
+
+    /** A frame of the runner itself: a class of this package (not of a subpackage). */
+    private static boolean isRunner(StackTraceElement frame) {
+        String pkg = Program.class.getPackageName() + ".";
+        String name = frame.getClassName();
+        return name.startsWith(pkg) && name.indexOf('.', pkg.length()) < 0;
     }
 }
