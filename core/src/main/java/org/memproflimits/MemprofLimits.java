@@ -106,6 +106,12 @@ public final class MemprofLimits {
      * task can start right after a wave without waiting for the JVM to collect (with
      * {@code -XX:+DisableExplicitGC} it does have to wait).
      *
+     * <p>Data retained in the young generation since the last collection is invisible until
+     * the next one (nothing tells live objects from garbage there without a collection), so a
+     * heap pushed over the limit that way interrupts tasks only from the next young collection
+     * on - at most a young generation's worth of allocation later - or sooner if current use
+     * comes within 5% of the heap's maximum, which is what keeps {@code OutOfMemoryError} out.
+     *
      * @param task the task, run in the calling thread
      * @param <T> its value type
      * @param <E> its checked exception type

@@ -33,7 +33,9 @@ import com.sun.management.GcInfo;
  *   <li>Data retained since that collection shows in no post-collection figure: G1 puts large
  *       arrays straight into old regions and may run no collection at all while a burst of them
  *       fills the heap. The old generation's current use shows them (and no young garbage), and
- *       so does current use near the heap's maximum (the last 5%).</li>
+ *       so does current use near the heap's maximum (the last 5%). Data retained in the young
+ *       generation shows only from the next collection on (there nothing tells it from
+ *       garbage), a young generation's worth of allocation at most.</li>
  *   <li>But a young collection's figure, and the old generation's current use, count the old
  *       generation's garbage too (objects promoted and since dead, G1's dead humongous arrays).
  *       So none of these signals interrupts by itself: when one of them shows the heap over the
