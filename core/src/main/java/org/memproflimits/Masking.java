@@ -1,6 +1,7 @@
 package org.memproflimits;
 
 import java.util.Objects;
+import java.util.Set;
 import org.memproflimits.internal.Engine;
 import org.memproflimits.internal.ThreadLimits;
 
@@ -180,6 +181,65 @@ public final class Masking {
         } finally {
             Engine.unmask(thread);
         }
+    }
+
+    /**
+     * Masks a package, and its subpackages, in every thread: no interrupt of this library arises
+     * while a frame of it is on the stack; one that is due arises once the thread has left it,
+     * at its next sample, checkpoint or wake-up. For libraries that keep shared state and are not
+     * written to survive an exception at any allocation - an embedded database's storage engine,
+     * say - when their calls cannot all be wrapped in {@link #mask}.
+     *
+     * <p>The price is the same as masking's: code that stays inside the package is not stopped
+     * (a runaway query inside the storage engine runs to its end, or to the library's own
+     * timeout). Mask the narrowest package that keeps the shared state: an SQL engine's storage
+     * layer, not its query evaluator. Applies from the next sample on, for the JVM's lifetime or
+     * until {@link #unmaskPackage}. Checked only when an interrupt is due, so it costs nothing
+     * otherwise.
+     * <pre>{@code
+     * Masking.maskPackage("org.h2.mvstore");      // H2's storage engine and its transactions
+     * }</pre>
+     *
+     * @param packageName a package name, such as {@code org.h2.mvstore}
+     * @return whether it was not masked before
+     * @throws IllegalArgumentException if {@code packageName} is not a package name (Java
+     *         identifiers separated by dots)
+     */
+    public static boolean maskPackage(String packageName) {
+        return Engine.maskPackage(checkedPackageName(packageName));
+    }
+
+    /**
+     * Undoes {@link #maskPackage} for this exact name.
+     *
+     * @param packageName a package name
+     * @return whether it was masked
+     * @throws IllegalArgumentException if {@code packageName} is not a package name
+     */
+    public static boolean unmaskPackage(String packageName) {
+        return Engine.unmaskPackage(checkedPackageName(packageName));
+    }
+
+    /** @return the packages masked by {@link #maskPackage}, sorted; an unmodifiable snapshot */
+    public static Set<String> maskedPackages() {
+        return Engine.maskedPackages();
+    }
+
+    private static String checkedPackageName(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("packageName must be a package name, not null");
+        }
+        for (String part : name.split("\\.", -1)) {
+            boolean valid = !part.isEmpty() && Character.isJavaIdentifierStart(part.charAt(0));
+            for (int i = 1; valid && i < part.length(); i++) {
+                valid = Character.isJavaIdentifierPart(part.charAt(i));
+            }
+            if (!valid) {
+                throw new IllegalArgumentException("packageName must be Java identifiers separated by dots, such as "
+                        + "org.h2.mvstore: \"" + name + "\"");
+            }
+        }
+        return name;
     }
 
     /** @return whether interrupts are masked in the calling thread */

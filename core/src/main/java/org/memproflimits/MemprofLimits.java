@@ -220,6 +220,38 @@ public final class MemprofLimits {
         return Engine.isInterrupted();
     }
 
+    /**
+     * Raises the calling thread's due interrupt here, if one is due: for code that allocates
+     * nothing, which no sample ever stops.
+     *
+     * <p>Limits are checked at sampled allocations, so a loop that allocates nothing - a regular
+     * expression backtracking ({@code java.util.regex} allocates nothing while it does), a scan
+     * over a primitive array, arithmetic - runs on after its token is set. Call this in such a
+     * loop (for regular expressions, wrap the input in an {@link InterruptibleCharSequence}).
+     * It checks the thread's limits as a sample would - exact allocation counts on platform
+     * threads, the token, the heap - and throws the interrupt if one is reached, with the same
+     * guarantees: nothing is raised while the thread is {@linkplain Masking masked}, or under a
+     * static initializer, a class loader or a call-site bootstrap (it is then due at the next
+     * checkpoint or sample). Outside a task it does nothing. It costs a thread-local read when
+     * no limit is active and a few tens of nanoseconds under limits: call it every thousand
+     * iterations or so, not at every one.
+     * <pre>{@code
+     * long sum = 0;
+     * for (int i = 0; i < data.length; i++) {
+     *     if ((i & 0xFFF) == 0) {
+     *         MemprofLimits.checkpoint();
+     *     }
+     *     sum += data[i];
+     * }
+     * }</pre>
+     *
+     * @throws Error the interrupt (a {@code LimitInterrupt}), if one of the calling thread's
+     *         limits is reached and it may arise here
+     */
+    public static void checkpoint() {
+        Engine.checkpoint();
+    }
+
     private static void requireTask(Task<?, ?> task) {
         if (task == null) {
             throw new NullPointerException("task must not be null");

@@ -415,4 +415,28 @@ public final class Engine {
         return thread != null && thread.isInterrupted();
     }
 
+    public static boolean maskPackage(String name) {
+        return RaiseSafety.maskPackage(name);
+    }
+
+    public static boolean unmaskPackage(String name) {
+        return RaiseSafety.unmaskPackage(name);
+    }
+
+    public static java.util.Set<String> maskedPackages() {
+        return RaiseSafety.maskedPackages();
+    }
+
+    /** Raises, in the caller, the interrupt due to the calling thread's limits, if any. */
+    public static void checkpoint() {
+        ThreadLimits thread = OWN.get();
+        if (thread == null || thread.top == null) {
+            return;
+        }
+        Throwable interrupt = thread.atCheckpoint();
+        if (interrupt != null) {
+            throw (LimitInterrupt) interrupt;
+        }
+    }
+
 }

@@ -56,7 +56,8 @@ final class RaiseSafety {
     private static final java.util.Set<String> LIBRARY_CLASSES = java.util.Set.of(
             "org.memproflimits.MemprofLimits", "org.memproflimits.Masking", "org.memproflimits.Resource",
             "org.memproflimits.Guarded", "org.memproflimits.Token", "org.memproflimits.Result",
-            "org.memproflimits.Memprof", "org.memproflimits.Profile");
+            "org.memproflimits.Memprof", "org.memproflimits.Profile",
+            "org.memproflimits.InterruptibleCharSequence");
 
     /**
      * @param sampled the class of the sampled object
@@ -71,6 +72,68 @@ final class RaiseSafety {
         }
         int opcode = NativeSampler.allocatingOpcode();
         return opcode < 0 || !LINKING_ONLY[opcode];
+    }
+
+    /**
+     * Whether an interrupt may arise at a checkpoint: the caller chose the place, so only the
+     * JVM-global hazards count (an initializer, a class loader or a call-site link below it).
+     */
+    static boolean canRaiseAtCheckpoint() {
+        return WALKER.walk(CHECKPOINT);
+    }
+
+    private static final Function<Stream<StackFrame>, Boolean> CHECKPOINT =
+            frames -> frames.noneMatch(RaiseSafety::defers);
+
+    /**
+     * A frame under which no interrupt arises: one under which an exception would poison
+     * JVM-global state (see the class comment), or one of a masked package.
+     */
+    private static boolean defers(StackFrame f) {
+        return f.getMethodName().equals("<clinit>")
+                || ClassLoader.class.isAssignableFrom(f.getDeclaringClass())
+                || f.getDeclaringClass().getName().equals(LINKAGE_ENTRY)
+                || isInMaskedPackage(f.getClassName());
+    }
+
+    /** The masked packages' names, each with a final dot; copied on write. */
+    private static volatile String[] maskedPackages = new String[0];
+
+    static synchronized boolean maskPackage(String name) {
+        String prefix = name + ".";
+        if (Arrays.asList(maskedPackages).contains(prefix)) {
+            return false;
+        }
+        String[] more = Arrays.copyOf(maskedPackages, maskedPackages.length + 1);
+        more[more.length - 1] = prefix;
+        maskedPackages = more;
+        return true;
+    }
+
+    static synchronized boolean unmaskPackage(String name) {
+        String prefix = name + ".";
+        String[] fewer = Arrays.stream(maskedPackages).filter(p -> !p.equals(prefix)).toArray(String[]::new);
+        boolean removed = fewer.length < maskedPackages.length;
+        maskedPackages = fewer;
+        return removed;
+    }
+
+    static java.util.Set<String> maskedPackages() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (String p : maskedPackages) {
+            names.add(p.substring(0, p.length() - 1));
+        }
+        return java.util.Collections.unmodifiableSet(names);
+    }
+
+    /** Whether the class (or frame) of this name is in a masked package or a subpackage of one. */
+    static boolean isInMaskedPackage(String className) {
+        for (String p : maskedPackages) {
+            if (className.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -150,9 +213,7 @@ final class RaiseSafety {
                     // JDK frames above the first other frame may be called by the library
                     atTop = isJdk(c);
                 }
-                if (f.getMethodName().equals("<clinit>")
-                        || ClassLoader.class.isAssignableFrom(c)
-                        || c.getName().equals(LINKAGE_ENTRY)) {
+                if (defers(f)) {
                     return Boolean.FALSE;
                 }
             }

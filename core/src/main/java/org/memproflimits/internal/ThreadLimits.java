@@ -227,6 +227,33 @@ public final class ThreadLimits {
         return RaiseSafety.trimmed(new LimitInterrupt(describe(due.limit())));
     }
 
+    /**
+     * The decision at a checkpoint the task's own code called: as at a sample, without a
+     * sampled allocation (nothing to count on virtual threads, no allocating bytecode to read).
+     * Never throws.
+     */
+    Throwable atCheckpoint() {
+        if (tokenScopes > 0) {
+            takeBackWakeups();
+        }
+        if (maskDepth > 0) {
+            return null;
+        }
+        LimitScope due = null;
+        for (LimitScope s = top; s != null; s = s.outer) {
+            if (!s.reached && s.exceeded(this)) {
+                s.reached = true;
+            }
+            if (s.reached && due == null) {
+                due = s;
+            }
+        }
+        if (due == null || !RaiseSafety.canRaiseAtCheckpoint()) {
+            return null;                    // deferred to a later checkpoint or sample
+        }
+        return RaiseSafety.trimmed(new LimitInterrupt(describe(due.limit())));
+    }
+
     /** True from the first reached limit until its scope ends; also when a token is set. */
     boolean isInterrupted() {
         for (LimitScope s = top; s != null; s = s.outer) {

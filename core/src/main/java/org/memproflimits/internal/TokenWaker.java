@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  * initializer or a class loader that sleeps or does interruptible I/O fails that initialization
  * or loading, for the JVM's lifetime. So the waker, a daemon thread, looks before it interrupts:
  * the thread must be blocked - waiting, or in a native method of an NIO channel - with no
- * {@code <clinit>}, class loading or linkage frame on its stack, and not masked; the look and
+ * {@code <clinit>}, class loading, linkage or masked-package frame on its stack, and not masked; the look and
  * the interrupt happen under the owner's wake lock, which masking takes too. A task that is not
  * in such a state is looked at again a millisecond later, until its scope ends: a task running
  * Java code is the sampler's, and one that blocks later, or swallows the interrupt and blocks
@@ -57,7 +57,8 @@ final class TokenWaker {
             String m = f.getMethodName();
             if (m.equals("<clinit>") || m.equals("loadClass") || m.equals("findClass")
                     || m.startsWith("defineClass")
-                    || f.getClassName().equals("java.lang.invoke.MethodHandleNatives")) {
+                    || f.getClassName().equals("java.lang.invoke.MethodHandleNatives")
+                    || RaiseSafety.isInMaskedPackage(f.getClassName())) {
                 return false;
             }
         }

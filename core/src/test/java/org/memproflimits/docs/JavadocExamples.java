@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
 import org.memproflimits.Allocated;
 import org.memproflimits.AllocationProfile;
 import org.memproflimits.CollapsedStacks;
@@ -20,6 +21,7 @@ import org.memproflimits.ProfileSnapshot;
 import org.memproflimits.Allocation;
 import org.memproflimits.EngineUnavailableException;
 import org.memproflimits.Guarded;
+import org.memproflimits.InterruptibleCharSequence;
 import org.memproflimits.Limit;
 import org.memproflimits.Masking;
 import org.memproflimits.Memprof;
@@ -150,6 +152,29 @@ final class JavadocExamples {
         Token token = new Token();
         scheduler.schedule(token::set, 2, TimeUnit.SECONDS);            // a timeout
         Result<Report> r = MemprofLimits.limitWithToken(token, () -> engine.evaluate(rules));
+    }
+
+    void interruptibleCharSequence(String userPattern, String userInput) {
+        Token token = new Token();
+        scheduler.schedule(token::set, 100, TimeUnit.MILLISECONDS);
+        Pattern pattern = Pattern.compile(userPattern);
+        Result<Boolean> r = MemprofLimits.limitWithToken(token,
+                () -> pattern.matcher(InterruptibleCharSequence.of(userInput)).matches());
+    }
+
+    void maskPackage() {
+        Masking.maskPackage("org.h2.mvstore");      // H2's storage engine and its transactions
+    }
+
+    long checkpoint(long[] data) {
+        long sum = 0;
+        for (int i = 0; i < data.length; i++) {
+            if ((i & 0xFFF) == 0) {
+                MemprofLimits.checkpoint();
+            }
+            sum += data[i];
+        }
+        return sum;
     }
 
     void tracker() {

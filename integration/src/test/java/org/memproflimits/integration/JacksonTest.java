@@ -1,0 +1,120 @@
+package org.memproflimits.integration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.memproflimits.Allocated;
+import org.memproflimits.Limit;
+import org.memproflimits.MemprofLimits;
+import org.memproflimits.Result;
+
+/**
+ * Jackson: a shared {@code ObjectMapper} whose work is interrupted - an endless upload, the
+ * first (introspecting) use of a type - and which then serves the next request correctly.
+ */
+class JacksonTest {
+    public static final class Order {
+        public long id;
+        public String customer;
+        public List<Line> lines;
+        public Map<String, String> attributes;
+    }
+
+    public static final class Line {
+        public String sku;
+        public int quantity;
+        public double price;
+    }
+
+    static final String ORDER = "{\"id\":42,\"customer\":\"ACME\",\"lines\":[{\"sku\":\"A-1\",\"quantity\":3,"
+            + "\"price\":9.5},{\"sku\":\"B-2\",\"quantity\":1,\"price\":120.0}],\"attributes\":{\"rush\":\"yes\"}}";
+
+    @Test
+    void anEndlessUploadIsStoppedByEachLimitAndTheMapperServesTheNextRequest() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        String item = "{\"id\":123,\"name\":\"abcdef\",\"tags\":[\"x\",\"y\",\"z\"],\"score\":1.25},";
+
+        Result<Allocated<JsonNode>> byAllocations = MemprofLimits.limitAllocations(64L << 20,
+                () -> mapper.readTree(Endless.repeating("[", item)));
+        assertEquals(Limit.ALLOCATIONS, ((Result.Interrupted<?>) byAllocations).limit());
+        assertServes(mapper);
+
+        Result<JsonNode> byToken = MemprofLimits.limitWithToken(Endless.setAfter(100),
+                () -> mapper.readTree(Endless.repeating("[", item)));
+        assertEquals(Limit.TOKEN, ((Result.Interrupted<?>) byToken).limit());
+        assertServes(mapper);
+
+        Result<Order> streaming = MemprofLimits.limitWithToken(Endless.setAfter(100),
+                () -> mapper.readValue(Endless.repeating("{\"id\":1,\"lines\":[",
+                        "{\"sku\":\"C-3\",\"quantity\":2,\"price\":1.0},"), Order.class));
+        assertEquals(Limit.TOKEN, ((Result.Interrupted<?>) streaming).limit());
+        assertServes(mapper);
+    }
+
+    /**
+     * The first use of a type builds and caches its deserializer and serializer (reflection,
+     * annotations, bean properties): interrupted at a random point of that, on a fresh shared
+     * mapper each time, the mapper still reads and writes the type correctly afterwards.
+     */
+    @Test
+    void aFirstUseInterruptedAnywhereLeavesTheMapperCorrect() throws Exception {
+        long firstUse = firstUseBytes();
+        Random random = new Random(1);
+        int interrupted = 0;
+        int trials = 200;
+        for (int t = 0; t < trials; t++) {
+            ObjectMapper mapper = new ObjectMapper();
+            long limit = (long) (firstUse * random.nextDouble());
+            Result<Allocated<String>> r = MemprofLimits.limitAllocations(limit, () -> {
+                Order o = mapper.readValue(ORDER, Order.class);
+                return mapper.writeValueAsString(o);
+            });
+            if (r instanceof Result.Interrupted<?>) {
+                interrupted++;
+            }
+            assertServes(mapper);
+        }
+        System.out.printf("Jackson first use: %d bytes; %d of %d trials interrupted in it, mapper correct after each%n",
+                firstUse, interrupted, trials);
+        assertTrue(interrupted > 0, "no first use was interrupted: the test tested nothing");
+    }
+
+    /** Reading, converting and writing documents on one shared mapper, interrupted anywhere. */
+    @Test
+    void workInterruptedAnywhereLeavesTheMapperRight() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        StringBuilder orders = new StringBuilder("[");
+        for (int i = 0; i < 50; i++) {
+            orders.append(i == 0 ? "" : ",").append(ORDER.replace("42", Integer.toString(i)));
+        }
+        String json = orders.append(']').toString();
+        InterruptedAnywhere.check("Jackson", 150, 5, () -> {
+            Order[] read = mapper.readValue(json, Order[].class);
+            JsonNode tree = mapper.valueToTree(read);
+            return mapper.writeValueAsString(tree).length() + ":" + read[49].id + ":" + tree.get(7).get("customer");
+        });
+    }
+
+    private static long firstUseBytes() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        Result<Allocated<String>> r = MemprofLimits.limitAllocations(MemprofLimits.MAX_ALLOCATION_LIMIT,
+                () -> mapper.writeValueAsString(mapper.readValue(ORDER, Order.class)));
+        return r.orElseThrow().bytes();
+    }
+
+    private static void assertServes(ObjectMapper mapper) throws Exception {
+        Order o = mapper.readValue(ORDER, Order.class);
+        assertEquals(42, o.id);
+        assertEquals("ACME", o.customer);
+        assertEquals(2, o.lines.size());
+        assertEquals(120.0, o.lines.get(1).price);
+        assertEquals("yes", o.attributes.get("rush"));
+        assertEquals(mapper.readTree(ORDER), mapper.readTree(mapper.writeValueAsString(o)));
+    }
+}

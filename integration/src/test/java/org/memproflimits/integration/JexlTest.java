@@ -1,0 +1,55 @@
+package org.memproflimits.integration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.apache.commons.jexl3.JexlBuilder;
+import org.apache.commons.jexl3.JexlContext;
+import org.apache.commons.jexl3.JexlEngine;
+import org.apache.commons.jexl3.MapContext;
+import org.junit.jupiter.api.Test;
+import org.memproflimits.Allocated;
+import org.memproflimits.Limit;
+import org.memproflimits.MemprofLimits;
+import org.memproflimits.Result;
+
+/**
+ * Apache Commons JEXL, an expression and rule language: runaway scripts stopped by each limit,
+ * and parsing plus evaluation interrupted anywhere; the same engine (its parse cache, its
+ * introspection cache) and context then evaluate the next script right.
+ */
+class JexlTest {
+    static final String CHECK = "counter.n = counter.n + 1; var r = ''; for (var v : [1, 2, 3]) { r = r + (v * counter.n) + ' ' } r";
+
+    @Test
+    void runawayScriptsStopAndTheEngineRunsTheNextOne() {
+        JexlEngine jexl = new JexlBuilder().create();
+        JexlContext context = new MapContext();
+        context.set("counter", new java.util.HashMap<>(java.util.Map.of("n", 0)));
+
+        Result<Allocated<Object>> hoard = MemprofLimits.limitAllocations(64L << 20, () -> jexl.createScript(
+                "var hoard = [...]; while (true) { hoard.add({'n': hoard.size(), 's': 'v' + hoard.size()}) }")
+                .execute(context));
+        assertEquals(Limit.ALLOCATIONS, ((Result.Interrupted<?>) hoard).limit(), Endless.describe(hoard));
+        assertEquals("1 2 3 ", jexl.createScript(CHECK).execute(context));
+
+        Result<Object> spin = MemprofLimits.limitWithToken(Endless.setAfter(100), () -> jexl.createScript(
+                "var x = 0; while (true) { x = (x * 31 + 7) % 1000003 }").execute(context));
+        assertEquals(Limit.TOKEN, ((Result.Interrupted<?>) spin).limit(), Endless.describe(spin));
+        assertEquals("2 4 6 ", jexl.createScript(CHECK).execute(context));
+    }
+
+    @Test
+    void workInterruptedAnywhereLeavesTheEngineRight() throws Exception {
+        JexlEngine jexl = new JexlBuilder().cache(64).create();
+        java.util.concurrent.atomic.AtomicInteger unique = new java.util.concurrent.atomic.AtomicInteger();
+        InterruptedAnywhere.check("JEXL", 150, 8, () -> {
+            JexlContext context = new MapContext();
+            // a new source each time: parsed, not taken from the cache
+            String source = "var unused" + unique.incrementAndGet() + " = 0; var people = [...];"
+                    + " for (var i : 0..199) { people.add({'name': 'p' + i, 'age': i % 90, 'tag': 't' + (i % 7)}) }"
+                    + " var byTag = {:}; for (var p : people) { byTag[p.tag] = (byTag[p.tag] ?? 0) + p.age }"
+                    + " var s = 0; for (var k : byTag.keySet()) { s = s + byTag[k] } s + ':' + size(byTag)";
+            return String.valueOf(jexl.createScript(source).execute(context));
+        });
+    }
+}

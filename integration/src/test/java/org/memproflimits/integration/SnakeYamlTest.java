@@ -1,0 +1,71 @@
+package org.memproflimits.integration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.memproflimits.Allocated;
+import org.memproflimits.Limit;
+import org.memproflimits.MemprofLimits;
+import org.memproflimits.Result;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * SnakeYAML: untrusted documents - one that never ends, and a "billion laughs" whose aliases are
+ * only expanded when the result is walked - stopped by a limit; the parser then loads the next.
+ */
+class SnakeYamlTest {
+    static final String CONFIG = "server:\n  port: 8080\n  hosts: [a, b]\n";
+
+    @Test
+    void hostileDocumentsStopAndTheParserLoadsTheNext() {
+        LoaderOptions options = new LoaderOptions();
+        options.setMaxAliasesForCollections(Integer.MAX_VALUE);    // as an application might
+        Yaml yaml = new Yaml(options);
+
+        Result<Allocated<Object>> endless = MemprofLimits.limitAllocations(64L << 20,
+                () -> yaml.load(Endless.repeating("items:\n", "  - {name: widget, size: 12, tags: [a, b]}\n")));
+        assertEquals(Limit.ALLOCATIONS, ((Result.Interrupted<?>) endless).limit(), Endless.describe(endless));
+        assertConfig(yaml.load(CONFIG));
+
+        StringBuilder lol = new StringBuilder("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (int i = 1; i < 10; i++) {
+            lol.append("a").append(i).append(": &a").append(i).append(" [");
+            for (int j = 0; j < 9; j++) {
+                lol.append(j == 0 ? "" : ", ").append("*a").append(i - 1);
+            }
+            lol.append("]\n");
+        }
+        Object laughs = yaml.load(lol.toString());                  // shared, not yet expanded
+        Result<String> expanded = MemprofLimits.limitWithToken(Endless.setAfter(100), laughs::toString);
+        assertEquals(Limit.TOKEN, ((Result.Interrupted<?>) expanded).limit(), Endless.describe(expanded));
+        assertConfig(yaml.load(CONFIG));
+    }
+
+    /** Loading and dumping documents with one parser, interrupted anywhere. */
+    @Test
+    void workInterruptedAnywhereLeavesTheParserRight() throws Exception {
+        LoaderOptions options = new LoaderOptions();
+        options.setMaxAliasesForCollections(1000);
+        Yaml yaml = new Yaml(options);
+        StringBuilder doc = new StringBuilder("defaults: &d {retries: 3, timeout: 2.5}\nservices:\n");
+        for (int i = 0; i < 100; i++) {
+            doc.append("  - {name: svc").append(i).append(", port: ").append(8000 + i)
+                    .append(", options: *d, tags: [a, b, c]}\n");
+        }
+        String text = doc.toString();
+        InterruptedAnywhere.check("SnakeYAML", 150, 7, () -> {
+            Object loaded = yaml.load(text);
+            return yaml.dump(loaded).length() + ":" + loaded.hashCode();
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertConfig(Object doc) {
+        Map<String, Object> server = (Map<String, Object>) ((Map<String, Object>) doc).get("server");
+        assertEquals(8080, server.get("port"));
+        assertEquals(List.of("a", "b"), server.get("hosts"));
+    }
+}
