@@ -59,8 +59,17 @@ public final class Engine {
      * allocates nothing once linked, such as invokedynamic or getstatic, means the VM is linking
      * for it). Native methods that allocate through JNI, which may not expect a pending
      * exception. The library's own code, and the JDK code it calls. Threads with no limit:
-     * nothing is inherited by threads a task starts. There the interrupt is deferred to a later
-     * sample; it is never lost, because the flag is sticky.
+     * nothing is inherited by threads a task starts. Packages the user masked
+     * (Masking.maskPackage: a library whose shared state does not survive an exception at any
+     * allocation, such as an embedded database's storage engine), while any of their frames is
+     * on the stack. There the interrupt is deferred to a later sample; it is never lost, because
+     * the flag is sticky.
+     *
+     * Checkpoints. Code that allocates nothing is never sampled (java.util.regex backtracking,
+     * say). MemprofLimits.checkpoint, which InterruptibleCharSequence calls every 4096 characters
+     * read, runs the same decision from the task's own code (ThreadLimits.atCheckpoint) and
+     * throws the interrupt itself. The caller chose the place, so only the JVM-global hazards and
+     * the masked packages defer it there (RaiseSafety.canRaiseAtCheckpoint).
 
      * Counting. On platform threads the allocation clock is the JDK's exact per-thread counter
      * (ThreadMXBean.getCurrentThreadAllocatedBytes, about 30 ns), read at samples only: a task is

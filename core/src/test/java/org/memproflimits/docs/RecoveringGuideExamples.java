@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
 import org.memproflimits.Guarded;
+import org.memproflimits.InterruptibleCharSequence;
 import org.memproflimits.Masking;
 import org.memproflimits.MemprofLimits;
 import org.memproflimits.Resource;
@@ -129,6 +131,19 @@ public final class RecoveringGuideExamples {
     Object lookup(String key) {
         // computeIfAbsent publishes nothing if the function throws: an interrupt leaves no entry.
         return cache.computeIfAbsent(key, k -> expensive(k));
+    }
+    // end
+
+    // snippet:mask-package
+    void maskStorageEngine() {
+        Masking.maskPackage("org.h2.mvstore");      // no interrupt arises while this package is on the stack
+    }
+    // end
+
+    // snippet:regex
+    Result<Boolean> matches(Pattern pattern, String userInput, Token token) {
+        return MemprofLimits.limitWithToken(token,
+                () -> pattern.matcher(InterruptibleCharSequence.of(userInput)).matches());
     }
     // end
 

@@ -31,7 +31,7 @@ class RecoveringGuideTest {
             assertTrue(guide.contains(body), "docs/recovering.md lacks snippet " + m.group(1) + " as compiled");
             n++;
         }
-        assertEquals(8, n);
+        assertEquals(10, n);
     }
 
     @Test
