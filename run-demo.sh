@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the library and runs the demo: three runaway tasks stopped inside their own threads.
+# Builds the library and runs the demo: four runaway tasks stopped inside their own threads.
 # Uses the JDK of JAVA_HOME, or the java on PATH.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -8,13 +8,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.memproflimits.Allocated;
+import org.memproflimits.InterruptibleCharSequence;
 import org.memproflimits.MemprofLimits;
 import org.memproflimits.Result;
 import org.memproflimits.Token;
 
 /**
- * Three runaway tasks, each stopped inside its own thread, in a JVM that carries on afterwards.
+ * Four runaway tasks, each stopped inside its own thread, in a JVM that carries on afterwards.
  * Run it with {@code ./run-demo.sh} (it starts the JVM with a 256 MiB heap).
  */
 public final class Demo {
@@ -33,6 +35,7 @@ public final class Demo {
         try {
             allocationBomb(pool);
             tokenFromAnotherThread(pool);
+            runawayRegex(pool);
             heapBomb(pool);
         } finally {
             pool.shutdown();
@@ -84,18 +87,43 @@ public final class Demo {
             long used = THREADS.getCurrentThreadAllocatedBytes() - before;
             return describe(r) + String.format(" after %.0f ms, %.1f MiB allocated", ms, used / 1048576.0);
         });
+        setAfter100ms(token, f, "task", pool);
+    }
+
+    /**
+     * 3. A catastrophic regular expression: java.util.regex allocates nothing while it
+     * backtracks, so the match runs over a view that checks the limits every 4096 characters.
+     */
+    private static void runawayRegex(ExecutorService pool) throws Exception {
+        System.out.println("3. ((a+)+)+b against 40 a's (hours of backtracking, no allocation) under limitWithToken,"
+                + " token set after 100 ms");
+        Token token = new Token();
+        Pattern pattern = Pattern.compile("((a+)+)+b");
+        String input = "a".repeat(40);
+        Future<String> f = pool.submit(() -> {
+            long start = System.nanoTime();
+            Result<Boolean> r = MemprofLimits.limitWithToken(token,
+                    () -> pattern.matcher(InterruptibleCharSequence.of(input)).matches());
+            return describe(r) + String.format(" after %.0f ms", (System.nanoTime() - start) / 1e6);
+        });
+        setAfter100ms(token, f, "match", pool);
+    }
+
+    /** Sets the token 100 ms from now, prints the task's outcome and how soon it stopped. */
+    private static void setAfter100ms(Token token, Future<String> f, String what, ExecutorService pool)
+            throws Exception {
         TimeUnit.MILLISECONDS.sleep(100);
         long set = System.nanoTime();
         token.set();
         String line = f.get();
-        System.out.printf("   %s%n   (the task stopped %.2f ms after the token was set)%n", line,
+        System.out.printf("   %s%n   (the %s stopped %.2f ms after the token was set)%n", line, what,
                 (System.nanoTime() - set) / 1e6);
         System.out.println("   the same pool thread runs the next task: " + healthy(pool));
         System.out.println();
     }
 
     /**
-     * 3. Two threads retaining memory as fast as they can, under a global limit of 60% of the heap.
+     * 4. Two threads retaining memory as fast as they can, under a global limit of 60% of the heap.
      * (256 KiB arrays: on G1 a 1 MiB array in a small heap takes two 1 MiB regions, and the limit
      * counts the heap it occupies, not the array's length.)
      */
@@ -103,7 +131,7 @@ public final class Demo {
         long max = Runtime.getRuntime().maxMemory();
         long limit = max * 6 / 10;
         MemprofLimits.setGlobalMemoryLimit(limit);
-        System.out.printf("3. Heap bomb: 2 threads retaining 256 KiB arrays, global memory limit %d MiB of %d MiB%n",
+        System.out.printf("4. Heap bomb: 2 threads retaining 256 KiB arrays, global memory limit %d MiB of %d MiB%n",
                 limit >> 20, max >> 20);
         List<Future<String>> bombs = new ArrayList<>();
         for (int t = 0; t < 2; t++) {

@@ -84,13 +84,7 @@ class H2Test {
     @Test
     void withItsStorageEngineMaskedNoInterruptBreaksTheDatabase() throws Exception {
         int runs = 100;
-        Masking.unmaskPackage(STORAGE);
-        int brokenUnmasked;
-        try {
-            brokenUnmasked = brokenDatabases("unmasked", runs);
-        } finally {
-            Masking.maskPackage(STORAGE);
-        }
+        int brokenUnmasked = InterruptedAnywhere.withPackageUnmasked(STORAGE, () -> brokenDatabases("unmasked", runs));
         int brokenMasked = brokenDatabases("masked", runs);
         System.out.printf("H2: interrupts in %d transactions broke %d databases with %s unmasked, %d with it masked%n",
                 runs, brokenUnmasked, STORAGE, brokenMasked);

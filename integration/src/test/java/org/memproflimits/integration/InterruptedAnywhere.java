@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.memproflimits.Allocated;
+import org.memproflimits.Masking;
 import org.memproflimits.MemprofLimits;
 import org.memproflimits.Result;
 import org.memproflimits.Task;
@@ -24,6 +25,16 @@ import org.memproflimits.Task;
  */
 final class InterruptedAnywhere {
     private InterruptedAnywhere() {
+    }
+
+    /** Runs {@code body} with {@code packageName} unmasked, then masks it again. */
+    static <T> T withPackageUnmasked(String packageName, Task<T, Exception> body) throws Exception {
+        Masking.unmaskPackage(packageName);
+        try {
+            return body.run();
+        } finally {
+            Masking.maskPackage(packageName);
+        }
     }
 
     /**
