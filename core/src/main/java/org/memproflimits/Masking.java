@@ -12,7 +12,10 @@ import org.memproflimits.internal.ThreadLimits;
  * An interrupt can arise at any allocation of a limited task. Code that acquires a resource and
  * must release it - a lock, a pooled connection, a counter in shared state - needs acquisition and
  * release to run to completion. {@link #withResource} runs {@code acquire} and {@code release}
- * with interrupts masked, and {@code scope} in between as usual.
+ * with interrupts masked, and {@code scope} in between as usual; {@link #acquire} does the same
+ * for try-with-resources, {@link #mask} masks any block, and {@link #maskPackage} masks a whole
+ * library (one whose shared state does not survive an exception at any allocation) wherever it
+ * runs.
  *
  * <h2>Guarantees</h2>
  * <ul>

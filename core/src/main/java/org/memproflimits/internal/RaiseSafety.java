@@ -20,6 +20,8 @@ import java.util.stream.Stream;
  *   <li>a frame of {@code java.lang.invoke.MethodHandleNatives}: the VM's entry for linking call
  *       sites, dynamic constants, method types and method handle constants (lambdas, string
  *       concatenation, records' {@code toString}, pattern switches);</li>
+ *   <li>a frame of a package the user masked ({@code Masking.maskPackage}): a library whose
+ *       shared state does not survive an exception at any allocation;</li>
  *   <li>a native method at the top: a JNI allocation from native code, which may not expect an
  *       exception to become pending;</li>
  *   <li>the library's own code at the top, below the callback: an engine frame, or one of the
