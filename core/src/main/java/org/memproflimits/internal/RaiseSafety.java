@@ -2,7 +2,10 @@ package org.memproflimits.internal;
 
 import java.lang.StackWalker.StackFrame;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -55,7 +58,7 @@ final class RaiseSafety {
     }
 
     /** Public classes whose frames are the library's own (nested classes included). */
-    private static final java.util.Set<String> LIBRARY_CLASSES = java.util.Set.of(
+    private static final Set<String> LIBRARY_CLASSES = Set.of(
             "org.memproflimits.MemprofLimits", "org.memproflimits.Masking", "org.memproflimits.Resource",
             "org.memproflimits.Guarded", "org.memproflimits.Token", "org.memproflimits.Result",
             "org.memproflimits.Memprof", "org.memproflimits.Profile",
@@ -120,12 +123,12 @@ final class RaiseSafety {
         return removed;
     }
 
-    static java.util.Set<String> maskedPackages() {
-        java.util.Set<String> names = new java.util.TreeSet<>();
+    static Set<String> maskedPackages() {
+        Set<String> names = new TreeSet<>();
         for (String p : maskedPackages) {
             names.add(p.substring(0, p.length() - 1));
         }
-        return java.util.Collections.unmodifiableSet(names);
+        return Collections.unmodifiableSet(names);
     }
 
     /** Whether the class (or frame) of this name is in a masked package or a subpackage of one. */

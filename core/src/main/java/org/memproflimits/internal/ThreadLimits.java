@@ -206,23 +206,9 @@ public final class ThreadLimits {
         if (!exact) {
             estimatedBytes += interval;     // counted even while masked: the bytes were allocated
         }
-        if (tokenScopes > 0) {
-            takeBackWakeups();
-        }
-        if (maskDepth > 0) {
-            return null;                    // dropped, not queued: sticky flags re-raise later
-        }
-        LimitScope due = null;
-        for (LimitScope s = top; s != null; s = s.outer) {
-            if (!s.reached && s.exceeded(this)) {
-                s.reached = true;
-            }
-            if (s.reached && due == null) {
-                due = s;
-            }
-        }
+        LimitScope due = dueScope();
         if (due == null || !RaiseSafety.canRaiseHere(sampled)) {
-            return null;                    // deferred to a later sample
+            return null;                    // masked, none due, or deferred to a later sample
         }
         return RaiseSafety.trimmed(new LimitInterrupt(describe(due.limit())));
     }
@@ -233,6 +219,19 @@ public final class ThreadLimits {
      * Never throws.
      */
     Throwable atCheckpoint() {
+        LimitScope due = dueScope();
+        if (due == null || !RaiseSafety.canRaiseAtCheckpoint()) {
+            return null;                    // masked, none due, or deferred
+        }
+        return RaiseSafety.trimmed(new LimitInterrupt(describe(due.limit())));
+    }
+
+    /**
+     * The innermost scope whose interrupt is due, marking as reached every
+     * scope whose limit is exceeded now; null while masked (a sample then is dropped, not queued:
+     * the sticky flags re-raise later) or if none is due.
+     */
+    private LimitScope dueScope() {
         if (tokenScopes > 0) {
             takeBackWakeups();
         }
@@ -248,10 +247,7 @@ public final class ThreadLimits {
                 due = s;
             }
         }
-        if (due == null || !RaiseSafety.canRaiseAtCheckpoint()) {
-            return null;                    // deferred to a later checkpoint or sample
-        }
-        return RaiseSafety.trimmed(new LimitInterrupt(describe(due.limit())));
+        return due;
     }
 
     /** True from the first reached limit until its scope ends; also when a token is set. */

@@ -14,11 +14,11 @@ import java.util.concurrent.locks.LockSupport;
  * initializer or a class loader that sleeps or does interruptible I/O fails that initialization
  * or loading, for the JVM's lifetime. So the waker, a daemon thread, looks before it interrupts:
  * the thread must be blocked - waiting, or in a native method of an NIO channel - with no
- * {@code <clinit>}, class loading, linkage or masked-package frame on its stack, and not masked; the look and
- * the interrupt happen under the owner's wake lock, which masking takes too. A task that is not
- * in such a state is looked at again a millisecond later, until its scope ends: a task running
- * Java code is the sampler's, and one that blocks later, or swallows the interrupt and blocks
- * again, is woken then.
+ * {@code <clinit>}, class loading, linkage or masked-package frame on its stack, and not masked;
+ * the look and the interrupt happen under the owner's wake lock, which masking takes too. A task
+ * that is not in such a state is looked at again a millisecond later, until its scope ends: a
+ * task running Java code is the sampler's, and one that blocks later, or swallows the interrupt
+ * and blocks again, is woken then.
  */
 final class TokenWaker {
     private static final Set<LimitScope.TokenLimit> PENDING = ConcurrentHashMap.newKeySet();
