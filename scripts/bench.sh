@@ -60,20 +60,8 @@ fi
 BREAKDOWN="objectGraph strings collections json"
 
 # ---------------------------------------------------------------------------- JDKs
-feature_of() {
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p'
-}
-jdk17=${JDK17_HOME:-}
-jdk25=${JDK25_HOME:-}
-for d in /usr/lib/jvm/*; do
-  [ -x "$d/bin/javac" ] || continue
-  case "$(feature_of "$d")" in
-    17) [ -n "$jdk17" ] || jdk17=$d ;;
-    25) [ -n "$jdk25" ] || jdk25=$d ;;
-  esac
-done
-[ -n "$jdk17" ] || { echo "bench: no JDK 17 found under /usr/lib/jvm (set JDK17_HOME)" >&2; exit 1; }
-[ -n "$jdk25" ] || { echo "bench: no JDK 25 found under /usr/lib/jvm (set JDK25_HOME)" >&2; exit 1; }
+# shellcheck source=scripts/jdks.sh
+. scripts/jdks.sh
 
 out=bench/results/$profile
 rm -rf "$out"
