@@ -305,26 +305,21 @@ class GlobalMemoryLimitTest {
     @Test
     @Order(9)
     void dataHeldOutsideTasksInterruptsEveryTaskWithoutACollectionEach() {
-        // Deterministic expectations: 320 MiB held outside tasks (in 256 KiB arrays, below G1's
-        // humongous size in this heap) keeps the heap over the 300 MiB limit, so each of 60
-        // tasks ends Interrupted(GLOBAL_MEMORY). Statistical: a task allocates up to 4 MiB = 32 S
-        // and is interrupted at its first sample once over: P(no sample) = e^-32 = 1.3e-14 per
-        // task, 7.6e-13 for the 60 (false failure). Full collections: the first task's confirmation,
+        // Deterministic expectations: 320 MiB held outside tasks keeps the heap over the 300 MiB
+        // limit, so each of 60 tasks ends Interrupted(GLOBAL_MEMORY). Statistical: a task
+        // allocates up to 4 MiB = 32 S and is interrupted at its first sample once over:
+        // P(no sample) = e^-32 = 1.3e-14 per task, 7.6e-13 for the 60 (false failure). Full
+        // collections: the first task's confirmation,
         // one more once it has ended, then one after 1, 2, 4, ... ms: about log2 of the run's
         // milliseconds, so at most 20 even on a machine 100 times slower; one per task would
         // be 60.
-        List<byte[]> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < 320 * 4; i++) {
-                held.add(new byte[256 * 1024]);
-            }
+        withDataHeldOutsideTasks(() -> {
             // Part of what was just held may still be in the young generation, which no figure
             // shows live until a collection (the watcher's documented limitation): on Parallel
             // the first few tasks then ran before the next young collection and ended Ok (CI,
             // 5 of 60). This test is about the confirmations' back-off, so that collection
             // comes first.
             System.gc();
-            MemprofLimits.setGlobalMemoryLimit(LIMIT);
             long gcsBefore = fullCollections();
             int interrupted = 0;
             List<String> others = new ArrayList<>();
@@ -341,11 +336,7 @@ class GlobalMemoryLimitTest {
                     interrupted, gcs, gcNames());
             assertEquals(60, interrupted, "tasks not interrupted: " + others);
             assertTrue(gcs <= 20, gcs + " full collections for 60 tasks: the confirmations do not back off");
-        } finally {
-            held.clear();
-            MemprofLimits.setGlobalMemoryLimit(-1);
-            System.gc();
-        }
+        });
     }
 
     /**
@@ -361,13 +352,8 @@ class GlobalMemoryLimitTest {
         // limitation). The JVM collects within 2 GiB of allocation in a 512 MiB heap: the loop
         // stops there at the latest and fails if none ran. Statistical: as above, e^-32 per
         // task, 10 asserted tasks: 1.3e-13 (false failure).
-        List<byte[]> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < 320 * 4; i++) {
-                held.add(new byte[256 * 1024]);
-            }
+        withDataHeldOutsideTasks(() -> {
             long heldAt = gcCount();
-            MemprofLimits.setGlobalMemoryLimit(LIMIT);
             int okBefore = 0;
             int after = 0;
             List<String> notInterrupted = new ArrayList<>();
@@ -388,6 +374,21 @@ class GlobalMemoryLimitTest {
                     okBefore, gcNames());
             assertEquals(10, after, "no collection in 2 GiB of allocation after the data was held");
             assertEquals(List.of(), notInterrupted, "tasks started after a collection and not interrupted");
+        });
+    }
+
+    /**
+     * Runs {@code body} with 320 MiB held outside any task (in 256 KiB arrays, below G1's
+     * humongous size in this heap) and the global limit set; then drops both.
+     */
+    private static void withDataHeldOutsideTasks(Runnable body) {
+        List<byte[]> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 320 * 4; i++) {
+                held.add(new byte[256 * 1024]);
+            }
+            MemprofLimits.setGlobalMemoryLimit(LIMIT);
+            body.run();
         } finally {
             held.clear();
             MemprofLimits.setGlobalMemoryLimit(-1);

@@ -20,29 +20,19 @@ class GroovyTest {
     static final String CHECK = "counter[0] += 1; [1, 2, 3].collect { it * counter[0] }.join(',')";
 
     @Test
-    void runawayScriptsStopAndTheShellRunsTheNextOne() {
+    void runawayScriptsStopAndTheShellRunsTheNextOne() throws Exception {
         Binding binding = new Binding();
         binding.setVariable("counter", new int[1]);
         GroovyShell shell = new GroovyShell(binding);
 
-        Result<Allocated<Object>> hoard = MemprofLimits.limitAllocations(64L << 20, () -> shell.evaluate(
-                "def hoard = []; while (true) { hoard << [n: hoard.size(), s: 'v' + hoard.size()] }"));
-        assertEquals(Limit.ALLOCATIONS, ((Result.Interrupted<?>) hoard).limit(), Endless.describe(hoard));
-        assertEquals("1,2,3", shell.evaluate(CHECK));
-
-        Result<Object> spin = MemprofLimits.limitWithToken(Endless.setAfter(100), () -> shell.evaluate(
-                "def x = 0G; while (true) { x = (x * 31 + 7) % 1000003 }"));
-        assertEquals(Limit.TOKEN, ((Result.Interrupted<?>) spin).limit(), Endless.describe(spin));
-        assertEquals("2,4,6", shell.evaluate(CHECK));
-
-        // catches Throwable in a loop, as careless script code does: the interrupt arises again
-        // at each sample until the task returns, so the loop ends at the first sample that
-        // falls outside its try (at caught++, boxing)
-        Result<Object> swallow = MemprofLimits.limitWithToken(Endless.setAfter(100), () -> shell.evaluate(
+        RunawayScripts.stopEachAndCheck(shell::evaluate, CHECK,
+                "def hoard = []; while (true) { hoard << [n: hoard.size(), s: 'v' + hoard.size()] }",
+                "def x = 0G; while (true) { x = (x * 31 + 7) % 1000003 }",
+                // catches Throwable in a loop, as careless script code does: the interrupt arises
+                // again at each sample until the task returns, so the loop ends at the first
+                // sample that falls outside its try (at caught++, boxing)
                 "def caught = 0; while (true) { try { def s = ''; for (i in 0..<10000) { s += i } }"
-                        + " catch (Throwable t) { caught++ } }"));
-        assertEquals(Limit.TOKEN, ((Result.Interrupted<?>) swallow).limit(), Endless.describe(swallow));
-        assertEquals("3,6,9", shell.evaluate(CHECK));
+                        + " catch (Throwable t) { caught++ } }");
     }
 
     /** Compiling (a new class each time) and running a script, interrupted anywhere. */

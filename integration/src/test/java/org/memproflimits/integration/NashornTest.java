@@ -25,23 +25,13 @@ class NashornTest {
         ScriptEngine engine = new NashornScriptEngineFactory().getScriptEngine();
         engine.eval("var counter = {n: 0};");
 
-        Result<Allocated<Object>> hoard = MemprofLimits.limitAllocations(64L << 20, () -> engine.eval(
-                "var hoard = []; while (true) { hoard.push({n: hoard.length, s: 'v' + hoard.length}); }"));
-        assertEquals(Limit.ALLOCATIONS, ((Result.Interrupted<?>) hoard).limit(), Endless.describe(hoard));
-        assertEquals("1,2,3", engine.eval(CHECK));
-
-        // types change as it runs (int, double, string, object): call sites relink
-        Result<Object> relinking = MemprofLimits.limitWithToken(Endless.setAfter(100), () -> engine.eval(
+        RunawayScripts.stopEachAndCheck(engine::eval, CHECK,
+                "var hoard = []; while (true) { hoard.push({n: hoard.length, s: 'v' + hoard.length}); }",
+                // types change as it runs (int, double, string, object): call sites relink
                 "var vals = [1, 2.5, 'three', {four: 4}, [5]]; var acc = 0, i = 0;"
-                        + " while (true) { var v = vals[i++ % vals.length]; acc = (acc + v).length || acc + 1; }"));
-        assertEquals(Limit.TOKEN, ((Result.Interrupted<?>) relinking).limit(), Endless.describe(relinking));
-        assertEquals("2,4,6", engine.eval(CHECK));
-
-        Result<Object> swallow = MemprofLimits.limitWithToken(Endless.setAfter(100), () -> engine.eval(
+                        + " while (true) { var v = vals[i++ % vals.length]; acc = (acc + v).length || acc + 1; }",
                 "var caught = 0; while (true) { try { var s = ''; for (var i = 0; i < 1e4; i++) { s += i; } }"
-                        + " catch (e) { caught++; } }"));
-        assertEquals(Limit.TOKEN, ((Result.Interrupted<?>) swallow).limit(), Endless.describe(swallow));
-        assertEquals("3,6,9", engine.eval(CHECK));
+                        + " catch (e) { caught++; } }");
     }
 
     /** Compiling, linking and running a new script each time, interrupted anywhere. */
