@@ -6,8 +6,9 @@ package org.memproflimits;
  *
  * <h2>What it is</h2>
  * {@code java.util.regex} allocates nothing while it backtracks: {@code ((a+)+)+b} against 24
- * {@code a}s runs about 0.5 s on JDK 17 having allocated 584 bytes, and each more {@code a}
- * doubles that. No allocation sample ever comes, so a token set by a timeout would not stop it. Matching
+ * {@code a}s runs about 0.5 s having allocated under 1 KiB, matcher included
+ * ({@code scripts/checkpoint-bench.sh}, JDK 17 and 25), and each more {@code a} doubles that.
+ * No allocation sample ever comes, so a token set by a timeout would not stop it. Matching
  * over this view instead of the text itself calls {@link MemprofLimits#checkpoint()} every
  * 4096 characters read, which raises the interrupt of a limit that is reached - the classic
  * "interruptible char sequence" idiom, wired to this library's limits.
@@ -21,14 +22,15 @@ package org.memproflimits;
  *       checkpoint or sample after the mask ends).</li>
  *   <li>Reading costs a counter decrement per character, one more call to reach the wrapped
  *       sequence, and a checkpoint every 4096 characters. Measured side by side with matching
- *       the {@code String} itself ({@code scripts/checkpoint-bench.sh}, JDK 17 and 25): 1.03-1.05x
- *       for a backtracking pattern, 1.20-1.23x for a linear scan ({@code find} over 1 MiB), the
+ *       the {@code String} itself ({@code scripts/checkpoint-bench.sh}, JDK 17 and 25): 1.04-1.05x
+ *       for a backtracking pattern, 1.19-1.25x for a linear scan ({@code find} over 1 MiB), the
  *       same inside a task with all three limits armed.</li>
  *   <li>A runaway match stops within a few milliseconds of its token being set: in that
- *       benchmark, 200 of 200, {@code set()} to {@code Interrupted} p50 0.17-0.26 ms, p99
- *       1.5-2.7 ms on a busy two-core machine. Part of it is the depth of the backtracking
+ *       benchmark, 200 of 200, {@code set()} to {@code Interrupted} p50 0.22-0.23 ms, p99
+ *       2.1-2.3 ms on a busy two-core machine. Much of it is the depth of the backtracking
  *       stack, walked for the raise-safety check and captured in the exception: a shallow loop
- *       calling {@link MemprofLimits#checkpoint()} stopped in about half the time (p50).</li>
+ *       calling {@link MemprofLimits#checkpoint()} stopped at p50 0.07-0.08 ms, p99
+ *       0.76-0.89 ms in the same run.</li>
  *   <li>A view is meant for one matcher in one thread; shared between threads it stays correct,
  *       but its checks may come less regularly.</li>
  * </ul>

@@ -20,7 +20,7 @@ import org.memproflimits.userland.Userland;
  * deterministic (no sample is needed for any of them).
  */
 class CheckpointTest {
-    /** Backtracks for hours over 40 'a's (24 take about 0.6 s, each one more about doubles it). */
+    /** Backtracks for hours over 40 'a's (24 take about 0.5 s, each one more doubles it). */
     private static final Pattern RUNAWAY = Pattern.compile("((a+)+)+b");
     private static final String INPUT = "a".repeat(40);
 

@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 import org.memproflimits.InterruptibleCharSequence;
 import org.memproflimits.MemprofLimits;
 import org.memproflimits.Result;
+import org.memproflimits.Task;
 import org.memproflimits.Token;
 
 /**
@@ -20,7 +21,10 @@ import org.memproflimits.Token;
  * 20 {@code a}s) and a scanning one (an e-mail-like {@code find} over 1 MiB of text), the view
  * both outside any task and inside a task with all three limits armed, none reached.
  * Latency: a token set from another thread after a random 2-20 ms while a runaway match
- * runs; the time from {@code set()} to the limit function returning {@code Interrupted}.
+ * runs; the time from {@code set()} to the limit function returning {@code Interrupted}; the
+ * same for a shallow loop that calls {@link MemprofLimits#checkpoint()} itself, for the part
+ * of the latency that the match's deep stack adds. Also: what the runaway pattern costs over
+ * the {@code String} itself, with no limit (time, bytes allocated).
  * Prints a small table; {@code scripts/checkpoint-bench.sh} runs it on JDK 17 and 25.
  */
 public final class CheckpointBench {
@@ -54,8 +58,38 @@ public final class CheckpointBench {
             }
             return n;
         });
-        latency(trials);
+        plainRunaway();
+        latency(trials, "runaway ((a+)+)+b over 40 a's", () -> BACKTRACKING.matcher(
+                InterruptibleCharSequence.of("a".repeat(40))).matches());
+        latency(trials, "shallow loop, checkpoint every 4096 iterations", CheckpointBench::spin);
     }
+
+    /** Why the view exists: the match over the String itself, timed and its allocation counted. */
+    private static void plainRunaway() {
+        String input = "a".repeat(24);
+        BACKTRACKING.matcher("a".repeat(16)).matches();            // warm
+        long bytes = THREADS.getCurrentThreadAllocatedBytes();
+        long start = System.nanoTime();
+        boolean matched = BACKTRACKING.matcher(input).matches();
+        long ns = System.nanoTime() - start;
+        bytes = THREADS.getCurrentThreadAllocatedBytes() - bytes;
+        System.out.printf("  ((a+)+)+b over 24 a's, String, no limit: %b after %.2f s, %d bytes allocated%n",
+                matched, ns / 1e9, bytes);
+    }
+
+    /** Arithmetic that allocates nothing, with a checkpoint every 4096 iterations. */
+    private static Boolean spin() {
+        long x = 0;
+        for (long i = 0; ; i++) {
+            x = x * 31 + i;
+            if ((i & 4095) == 0) {
+                MemprofLimits.checkpoint();
+                sinkLong = x;
+            }
+        }
+    }
+
+    static volatile long sinkLong;
 
     interface Work {
         Object run(boolean view);
@@ -96,7 +130,8 @@ public final class CheckpointBench {
         return r.orElseThrow().orElseThrow();
     }
 
-    private static void latency(int trials) throws InterruptedException {
+    private static void latency(int trials, String name, Task<Boolean, RuntimeException> runaway)
+            throws InterruptedException {
         Random random = new Random(42);
         long[] ns = new long[trials];
         int interrupted = 0;
@@ -114,8 +149,7 @@ public final class CheckpointBench {
                 token.set();
             });
             setter.start();
-            Result<Boolean> r = MemprofLimits.limitWithToken(token,
-                    () -> BACKTRACKING.matcher(InterruptibleCharSequence.of("a".repeat(40))).matches());
+            Result<Boolean> r = MemprofLimits.limitWithToken(token, runaway);
             long end = System.nanoTime();
             setter.join();
             if (r instanceof Result.Interrupted<Boolean>) {
@@ -124,9 +158,9 @@ public final class CheckpointBench {
             ns[t] = end - setAt[0];
         }
         Arrays.sort(ns);
-        System.out.printf("  runaway ((a+)+)+b over 40 a's, token set after 2-20 ms: %d/%d interrupted;"
+        System.out.printf("  %s, token set after 2-20 ms: %d/%d interrupted;"
                         + " set -> Interrupted p50 %.1f us, p99 %.1f us, max %.1f us%n",
-                interrupted, trials, ns[trials / 2] / 1e3, ns[(int) Math.ceil(trials * 0.99) - 1] / 1e3,
+                name, interrupted, trials, ns[trials / 2] / 1e3, ns[(int) Math.ceil(trials * 0.99) - 1] / 1e3,
                 ns[trials - 1] / 1e3);
     }
 
