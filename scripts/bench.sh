@@ -32,7 +32,7 @@ if [ "$profile" = quick ]; then
   ACC_PLATFORM25=()
   ACC_VIRTUAL25=("$DEFAULT:1m,16m,256m,1g:100")
   ACC_BUDGET=15
-  BOMB_TRIALS=10; BOMB_JDKS="17"
+  BOMB_TRIALS=10; BOMB_JDKS="17"; BOMB_GCS="G1 Z Shenandoah"
   COST_ROUNDS=2
 else
   OV_ROUNDS17=4; OV_ROUNDS25=4; OV_BREAKDOWN_ROUNDS17=2; OV_BREAKDOWN_ROUNDS25=1
@@ -54,7 +54,7 @@ else
   ACC_PLATFORM25=("$DEFAULT:1m,16m,256m,1g:1000")
   ACC_VIRTUAL25=("$DEFAULT:1m,16m,256m,1g:1000")
   ACC_BUDGET=150
-  BOMB_TRIALS=100; BOMB_JDKS="17 25"
+  BOMB_TRIALS=100; BOMB_JDKS="17 25"; BOMB_GCS="G1 Parallel Serial Z Shenandoah"
   COST_ROUNDS=5
 fi
 BREAKDOWN="objectGraph strings collections json"
@@ -196,7 +196,7 @@ accuracy "$jdk25" virtual "${ACC_VIRTUAL25[@]}"
 # ---------------------------------------------------------------------------- 4. heap bomb
 for v in $BOMB_JDKS; do
   home=$jdk17; [ "$v" = 25 ] && home=$jdk25
-  for gc in G1 Parallel; do
+  for gc in $BOMB_GCS; do
     stamp "heap bomb, JDK $v, $gc"
     load "heapbomb-jdk$v-$gc"
     # shellcheck disable=SC2046

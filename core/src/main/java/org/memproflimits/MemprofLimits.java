@@ -112,6 +112,34 @@ public final class MemprofLimits {
      * on - at most a young generation's worth of allocation later - or sooner if current use
      * comes within 5% of the heap's maximum, which is what keeps {@code OutOfMemoryError} out.
      *
+     * <p>On each collector:
+     * <ul>
+     *   <li>G1, Parallel and Serial: as above; the signals are the last collection's figure
+     *       and the old generation's current use, and the verdict is a requested full
+     *       collection ({@code System.gc()}). Threads under this limit that sample while it runs
+     *       wait for it; other threads run on.</li>
+     *   <li>ZGC and Shenandoah (concurrent; one generation on JDK 17, and in Shenandoah's
+     *       default mode): the verdict is a requested cycle (on generational ZGC a major one),
+     *       which the requesting thread waits for. Their young generation, if any, has no fixed
+     *       size, so they also signal whenever the heap has allocated, since the last
+     *       confirmation, as much as would take the occupancy it found over the limit; on a heap
+     *       of one generation current use over the limit signals too, once per cycle. So while
+     *       current use is over the limit, garbage included, the library requests a cycle every
+     *       (limit - occupancy) bytes of allocation: set the limit above the heap's usual current
+     *       use there. A cycle of the collector's own that ends over the limit is the verdict
+     *       by itself on a heap of one generation. Shenandoah's use does not count the unused
+     *       ends of humongous regions (an object of a region's size or more: 256 KiB in heaps
+     *       up to 512 MiB), and it keeps reserves, so it throws {@code OutOfMemoryError} while
+     *       its use is still well below the heap's maximum: keep the limit well below that
+     *       there.</li>
+     *   <li>Epsilon (no collection ever): current use, which there is the occupancy.</li>
+     *   <li>A collector this library does not know: watched as a heap of one generation, and the
+     *       engine logs a warning naming it when it starts ({@code System.Logger}
+     *       "org.memproflimits").</li>
+     * </ul>
+     * A concurrent collector's figure also counts what other threads allocated while the cycle
+     * ran, so there the limit errs towards interrupting early.
+     *
      * @param task the task, run in the calling thread
      * @param <T> its value type
      * @param <E> its checked exception type

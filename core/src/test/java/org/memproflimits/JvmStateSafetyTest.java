@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
@@ -30,19 +31,27 @@ import org.memproflimits.userland.Userland;
  * the task sets first, or global limit 0 - and the task then loads, links and initializes a
  * fresh copy of {@link SafetyFixture} (a new {@link FreshLoader} per task, whose findClass
  * allocates heavily; the fixture's static initializer allocates 24 MiB) and links one fresh kind
- * of call site in it. Whether the task ends Interrupted or Ok, the same class and call sites must
- * then work outside any limit. The fixture and the loader live in package
- * {@code org.memproflimits.userland}, outside the library's package, as a user's classes do
- * (the engine used to refuse to raise in package {@code org.memproflimits}, see RaiseSiteTest).
+ * of call site in it, then allocates 512 KiB in {@code Userland.churn}, where nothing defers an
+ * interrupt. Each task must end Interrupted by its limit, with the interrupt raised (not only
+ * flagged at the limit function's return) - deferred over the loading and linkage, it arises
+ * after them at the latest in that churn - and the same class and call sites must then work
+ * outside any limit. An engine that never raised would fail every task. The fixture and the
+ * loader live in package {@code org.memproflimits.userland}, outside the library's package, as
+ * a user's classes do (the engine used to refuse to raise in package {@code org.memproflimits},
+ * see RaiseSiteTest).
  *
  * <p>The sampling interval is set to its minimum, 1 KiB, for this JVM, so that samples fall
  * densely inside every loading, linkage and initialization, including the VM's own small
  * allocations there.
  *
- * <p>Statistics: the assertions are deterministic given that the interrupt is due, which holds
- * once one sample fell in the task: each task allocates at least 2 MiB = 2048 intervals in its
- * first findClass before anything else, so it misses with probability e^-2048 (below 1e-889) per
- * task; summed over the 258 tasks of this class, below 1e-886 (false failure).
+ * <p>Statistics: the assertions are deterministic given that the interrupt is due and that a
+ * sample falls where it can be raised. The first holds once one sample fell in the task: each
+ * task allocates at least 2 MiB = 2048 intervals in its first findClass before anything else, so
+ * it misses with probability e^-2048 (below 1e-889) per task (a token's interrupt is due without
+ * any sample). The second holds once a sample falls in the 512 KiB = 512 intervals of the churn
+ * that ends every case (after SlowInit and Point, a 1 MiB churn): no sample there has
+ * probability e^-512 (below 1e-222) per task. Summed over the 240 tasks of this class, below
+ * 1e-219 (false failure).
  */
 class JvmStateSafetyTest {
     private static final String FIXTURE = "org.memproflimits.userland.SafetyFixture";
@@ -116,9 +125,12 @@ class JvmStateSafetyTest {
         final Map<String, Integer> raisedAt = new TreeMap<>();
         final List<String> linkageInterrupts = new ArrayList<>();
         int tasks;
+        /** Tasks whose due interrupt was raised in them, by their own limit. */
+        int raised;
 
         String summary() {
-            return tasks + " tasks on JDK " + Runtime.version().feature() + "; interrupts arose at " + raisedAt;
+            return tasks + " tasks on JDK " + Runtime.version().feature() + ", " + raised
+                    + " interrupted by a raised interrupt of their limit; interrupts arose at " + raisedAt;
         }
     }
 
@@ -162,8 +174,15 @@ class JvmStateSafetyTest {
                     && NO_ALLOCATION_AFTER_LINKAGE.contains(trace[0].getMethodName())) {
                 batch.linkageInterrupts.add(where + describe(i.exception()));
             }
+            if (!wasRaised(i.exception())) {
+                batch.problems.add(where + "the due interrupt was never raised in the task (see the class comment): "
+                        + describe(i.exception()));
+            } else if (i.limit() == limitOf(kind)) {
+                batch.raised++;
+            }
         } else {
             batch.raisedAt.merge("(Ok)", 1, Integer::sum);
+            batch.problems.add(where + "ended " + r + " although its interrupt was due from its first sample");
         }
         // Outside any limit: the same class and the same call sites work.
         try {
@@ -193,8 +212,9 @@ class JvmStateSafetyTest {
 
     @Test
     void freshClassesAndCallSitesSurviveADueInterrupt() {
-        // Deterministic (given the interrupt is due, see the class comment): REPEATS rounds of the
-        // 3 limit kinds x 10 cases, 180 tasks, each on fresh classes and call sites.
+        // Deterministic (given the interrupt is due and a sample falls in the churn, see the class
+        // comment): REPEATS rounds of the 3 limit kinds x 10 cases, 180 tasks, each on fresh
+        // classes and call sites; each must be interrupted by a raised interrupt of its limit.
         Batch batch = new Batch();
         for (int repeat = 0; repeat < REPEATS; repeat++) {
             for (Kind kind : Kind.values()) {
@@ -224,7 +244,10 @@ class JvmStateSafetyTest {
      * would, HotSpot records no resolution error for it, and
      * freshClassesAndCallSitesSurviveADueInterrupt checks that nothing is left broken.
      *
-     * <p>Deterministic given the interrupt is due: any such interrupt is a failure.
+     * <p>Deterministic given the interrupt is due and a sample falls in the churn after the
+     * linkage (see the class comment): any interrupt in the linkage is a failure, and so is a
+     * task in which no interrupt was raised at all - the deferred interrupt must arise after
+     * the linkage, which is what shows that it was deferred rather than never due.
      */
     @Test
     void noInterruptArisesWhileTheVmLinksACallSiteOrInitializesAClass() {
@@ -257,14 +280,15 @@ class JvmStateSafetyTest {
             Object[] progress = new Object[1];
             Result<String> r = underDueInterrupt(kind, () -> {
                 progress[0] = Class.forName(name, true, loader);
-                // 1 MiB = 1024 intervals: the task is interrupted here unless no sample falls in
-                // it; it is Interrupted either way, by the limit's flag.
+                // 1 MiB = 1024 intervals: the interrupt, deferred over the initializer, arises
+                // here unless no sample falls in it (e^-1024, see the class comment).
                 Userland.churn(1 << 20, 1024);
                 return "not interrupted";
             });
             assertNotNull(progress[0], kind + ": the static initializer did not complete inside the task: " + r);
             Result.Interrupted<?> i = assertInstanceOf(Result.Interrupted.class, r, kind + ": " + r);
             assertEquals(limitOf(kind), i.limit());
+            assertTrue(wasRaised(i.exception()), kind + ": the due interrupt was never raised: " + describe(i.exception()));
             assertEquals(null, forbidden(i.exception()), kind + ": where the interrupt arose");
             Class<?> c = Class.forName(name, true, loader);
             assertSame(progress[0], c);
@@ -282,13 +306,14 @@ class JvmStateSafetyTest {
             Object[] progress = new Object[1];
             Result<String> r = underDueInterrupt(kind, () -> {
                 progress[0] = loader.loadClass(name);
-                Userland.churn(1 << 20, 1024);
+                Userland.churn(1 << 20, 1024);          // where the deferred interrupt arises
                 return "not interrupted";
             });
             assertNotNull(progress[0], kind + ": loadClass did not complete inside the task: " + r);
             assertEquals(1, loader.defined(), kind + ": classes defined by the loader");
             Result.Interrupted<?> i = assertInstanceOf(Result.Interrupted.class, r, kind + ": " + r);
             assertEquals(limitOf(kind), i.limit());
+            assertTrue(wasRaised(i.exception()), kind + ": the due interrupt was never raised: " + describe(i.exception()));
             assertEquals(null, forbidden(i.exception()), kind + ": where the interrupt arose");
             Class<?> c = Class.forName(name, true, loader);
             assertSame(progress[0], c);
@@ -334,6 +359,17 @@ class JvmStateSafetyTest {
             todo.addAll(List.of(x.getSuppressed()));
         }
         return null;
+    }
+
+    /**
+     * Whether {@code t}, the exception that ended an Interrupted task, is the library's
+     * interrupt raised inside the task - not the one the limit function makes when the task
+     * returned after its limit was reached without an interrupt arising.
+     */
+    private static boolean wasRaised(Throwable t) {
+        return t.getClass().getName().equals("org.memproflimits.internal.LimitInterrupt")
+                && !String.valueOf(t.getMessage()).contains("returned normally")
+                && t.getStackTrace().length > 0;
     }
 
     /** Where an interrupt arose, in short: its top two frames with line numbers. */

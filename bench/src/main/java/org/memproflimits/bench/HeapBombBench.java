@@ -55,7 +55,7 @@ public final class HeapBombBench {
         MemprofLimits.setGlobalMemoryLimit(limit);
         int jdk = Runtime.version().feature();
         String gc = Support.gcNames();
-        String gcShort = gc.startsWith("G1") ? "G1" : gc.startsWith("PS") ? "Parallel" : gc;
+        String gcShort = Support.gcShortName();
         Support.recordRun(out, "heapbomb", "limit=" + limit + " tasks=" + tasks);
         System.out.printf("heap bomb: JDK %s, %s, max heap %d MiB, global limit %d MiB, %d tasks%n",
                 Support.jdk(), gc, Runtime.getRuntime().maxMemory() >> 20, limit >> 20, tasks);

@@ -92,6 +92,13 @@ final class Support {
         return String.join("+", names);
     }
 
+    /** The collector's usual name (G1, Parallel, Serial, ZGC, Shenandoah), or its beans' names. */
+    static String gcShortName() {
+        String gc = gcNames();
+        return gc.startsWith("G1") ? "G1" : gc.startsWith("PS") ? "Parallel" : gc.startsWith("Copy") ? "Serial"
+                : gc.startsWith("ZGC") ? "ZGC" : gc.startsWith("Shenandoah") ? "Shenandoah" : gc;
+    }
+
     static String jdk() {
         return System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version");
     }

@@ -100,6 +100,7 @@ public final class Engine {
     private static final ConcurrentHashMap<Thread, ThreadLimits> ACTIVE = new ConcurrentHashMap<>();
     private static final ThreadLocal<ThreadLimits> OWN = new ThreadLocal<>();
     private static final Object START_LOCK = new Object();
+    private static final System.Logger LOG = System.getLogger("org.memproflimits");
 
     private static volatile boolean started;
     private static volatile long samplingInterval = -1;
@@ -133,6 +134,9 @@ public final class Engine {
                         + failure, null);
             }
             HeapWatcher.start();
+            LOG.log(HeapWatcher.hasUnknownCollector() ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    "memprof-limits: heap sampling every {0} bytes; global memory limit: {1}",
+                    interval, HeapWatcher.description());
             samplingInterval = interval;
             currentInterval = interval;
             started = true;
@@ -147,10 +151,17 @@ public final class Engine {
         ThreadLimits probe = new ThreadLimits(Thread.currentThread());
         // HotSpot resolves a class's string constants (allocating them in the requesting
         // thread) when it queues a method of that class for C2 (CompileBroker::compile_method).
-        // clock() and the JDK's counter run inside every scope: have C2 requested for them here,
-        // past the tier-4 thresholds, rather than from a task whose count would include them.
+        // A sample of those bytes between a task's end and pop's mask would mark an allocation
+        // scope reached although the task allocated nothing (seen on ZGC: 1 task in 10^6, from
+        // sun.management.ThreadImpl's strings when clock() ran there). clock() now runs masked,
+        // in pop; pop, remask and enterMask still run unmasked at their entry: have C2 requested
+        // for them, and for clock() and the JDK's counter, here, past the tier-4 thresholds
+        // (sampling is not on yet, and ACTIVE is empty: nothing else sees these scopes).
         for (int i = 0; i < 50_000; i++) {
             probe.clock();
+            LimitScope.Allocations scope = new LimitScope.Allocations(Long.MAX_VALUE);
+            ThreadLimits self = push(scope);
+            pop(self, scope);
         }
         // The callback itself, both ways: no limits (the profiler's path) and with limits. ACTIVE
         // is empty until start() returns: no scope can be pushed before.
@@ -278,12 +289,8 @@ public final class Engine {
     public static <T, E extends Exception> Result<Allocated<T>> limitAllocations(long limit,
             Task<T, E> task) throws E {
         LimitScope.Allocations scope = new LimitScope.Allocations(limit);
-        // The count is read inside the scope; the record is made outside it, not charged to the task.
-        Result<T> r = run(scope, () -> {
-            T value = task.run();
-            scope.allocatedAtEnd = scope.allocated();
-            return value;
-        });
+        // pop reads the count, masked; the record is made outside the scope, not charged to the task.
+        Result<T> r = run(scope, task);
         if (r instanceof Result.Ok<T> ok) {
             return new Result.Ok<>(new Allocated<>(ok.value(), scope.allocatedAtEnd));
         }
@@ -322,7 +329,7 @@ public final class Engine {
                 a.budget = Math.min(a.limit, thread.remainingAllocationBudget());
                 a.start = thread.clock();
             } else if (scope instanceof LimitScope.GlobalMemory g) {
-                g.epoch = HeapWatcher.scopeStarted();
+                g.cohort = HeapWatcher.scopeStarted();
             } else if (scope instanceof LimitScope.TokenLimit t) {
                 t.owner = thread;
                 thread.tokenScopeStarted();
@@ -340,6 +347,11 @@ public final class Engine {
     private static boolean pop(ThreadLimits thread, LimitScope scope) {
         remask(thread);
         try {
+            if (scope instanceof LimitScope.Allocations a) {
+                // Read masked: the JDK may allocate while it reads the counter (see warmUp), and a
+                // sample of that must not mark the scope.
+                a.allocatedAtEnd = a.allocated();
+            }
             thread.top = scope.outer;
             thread.holds--;
             if (scope instanceof LimitScope.TokenLimit t) {
@@ -350,7 +362,7 @@ public final class Engine {
                 return scope.reached || t.token.isSet();
             }
             if (scope instanceof LimitScope.GlobalMemory g) {
-                HeapWatcher.scopeEnded(g.epoch);
+                HeapWatcher.scopeEnded(g.cohort);
             }
             return scope.reached;
         } finally {

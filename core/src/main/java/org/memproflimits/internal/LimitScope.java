@@ -20,8 +20,8 @@ abstract class LimitScope {
     abstract boolean exceeded(ThreadLimits thread);
 
     static final class GlobalMemory extends LimitScope {
-        /** HeapWatcher's confirmation epoch when the scope started. */
-        long epoch;
+        /** The HeapWatcher cohort the scope joined when it started. */
+        HeapWatcher.Cohort cohort;
 
         @Override Limit limit() { return Limit.GLOBAL_MEMORY; }
         @Override boolean exceeded(ThreadLimits thread) {

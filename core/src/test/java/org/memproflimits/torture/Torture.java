@@ -59,8 +59,10 @@ import org.memproflimits.torture.Violations.Kind;
  * resource the task acquired was released exactly once, none whose acquisition failed was
  * released; no lock or monitor is still held; the task's fresh classes all work when called
  * again; the result is consistent with the limits (a token result has its token set, an
- * allocation result has allocated more than its limit, a pre-set token never runs its task, a
- * never-set token never interrupts); every escaped or ending exception is the library's
+ * allocation result had allocated more than its limit when the limit was reached - counted, for
+ * interrupts that arise at the task's own arrays and for tasks that return, in the task's own
+ * bytes, so that an interrupt before even a 1 KiB limit shows - a pre-set token never runs its
+ * task, a never-set token never interrupts); every escaped or ending exception is the library's
  * interrupt (inside {@code Result.Interrupted}) or the torture's own, and no
  * {@code LinkageError} is found in any of them. After the run: pools empty, locks unlocked,
  * monitors enterable by another thread, both Guarded states consistent (or explicitly poisoned),
@@ -115,7 +117,7 @@ public final class Torture {
             G_READS = 26, G_POISONED_SEEN = 27, G_RECOVERIES = 28, CATCH_ALL = 29, SWALLOWED = 30,
             THROWN_OWN = 31, ALLOC_STEPS = 32, EXC_LIMIT_INTERRUPT = 33,
             EXC_INTERRUPTED_EXCEPTION = 34, EXC_OTHER = 35, BOUNDED_OK = 36, ALLOC_CHECKED = 37,
-            NEVER_SET = 38, COUNTERS = 39;
+            NEVER_SET = 38, ALLOC_CHECKED_OWN = 39, ALLOC_CHECKED_SMALL = 40, COUNTERS = 41;
     static final String[] NAMES = {"tasks", "tasks Ok", "tasks Interrupted", "tasks ended by own exception",
         "tasks under a pre-set token", "interrupts delivered", "  by TOKEN", "  by ALLOCATIONS",
         "nested limit calls", "resources acquired", "resources released", "resource acquisitions failed (on purpose)",
@@ -128,8 +130,10 @@ public final class Torture {
         "own exceptions thrown", "allocation steps",
         "Interrupted ended by the library's interrupt (LimitInterrupt)",
         "Interrupted ended by InterruptedException (token wake-up)", "Interrupted ended by another exception",
-        "bounded tasks Ok", "Interrupted(ALLOCATIONS) checked against the thread's counter",
-        "tasks under a never-set token"};
+        "bounded tasks Ok", "Interrupted(ALLOCATIONS) checked against the task's bytes",
+        "tasks under a never-set token",
+        "  of which on its own bytes (where it arose or returned)",
+        "    of which under a limit below 16 KiB"};
 
     // ------------------------------------------------------------------ shared state
 
@@ -220,6 +224,7 @@ public final class Torture {
     /** Where the library's interrupts arose: the top frame of each, by class and method. */
     final ConcurrentHashMap<String, AtomicLong> sites = new ConcurrentHashMap<>();
     final AtomicLong raisedInFreshCode = new AtomicLong();
+    final AtomicLong leastOwnOverLimit = new AtomicLong(Long.MAX_VALUE);
     /** Sink for allocations, so that the JIT cannot remove them. */
     static volatile Object sink;
 
@@ -252,6 +257,8 @@ public final class Torture {
         public String finalTask = "";
         public long raisedInFreshCode;
         public String sites = "";
+        /** The least by which a checked task's own bytes exceeded its limit; -1 if none checked. */
+        public long leastOwnOverLimit = -1;
 
         public long get(int counter) {
             return counters[counter];
@@ -272,6 +279,8 @@ public final class Torture {
             b.append(String.format("torture: %-62s %d%n", "poison-on-failure state poisoned at the end", poisonedAtEnd));
             b.append(String.format("torture: %-62s %s%n", "final task under limitAllocations(1 MiB)", finalTask));
             b.append(String.format("torture: %-62s %d%n", "interrupts raised with fresh code on the stack", raisedInFreshCode));
+            b.append(String.format("torture: %-62s %d%n", "least own bytes over the limit, of those (bytes)",
+                    leastOwnOverLimit));
             b.append(sites);
             b.append(String.format("torture: %-62s %d%n", "violations", violations));
             if (violations > 0) {
@@ -330,6 +339,7 @@ public final class Torture {
         report.counters[DELIVERED] = delivered.get();
         report.config = cfg.toString();
         report.raisedInFreshCode = raisedInFreshCode.get();
+        report.leastOwnOverLimit = leastOwnOverLimit.get() == Long.MAX_VALUE ? -1 : leastOwnOverLimit.get();
         StringBuilder top = new StringBuilder("torture: where the library's interrupts arose, for tasks ended by one (top frames, most frequent first):\n");
         sites.entrySet().stream()
                 .sorted((a, b) -> Long.compare(b.getValue().get(), a.getValue().get()))
@@ -412,9 +422,20 @@ public final class Torture {
         return (long) Math.exp(r.nextDouble(Math.log(1024), Math.log(8 << 20)));
     }
 
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /** The calling thread's exact count of allocated bytes; allocation-free. */
     static long allocatedBytes() {
-        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
-                .getCurrentThreadAllocatedBytes();
+        return THREADS.getCurrentThreadAllocatedBytes();
+    }
+
+    /**
+     * At least the heap bytes of an array of {@code payload} bytes of elements: a header of at
+     * most 24 bytes (16 with compressed class pointers), rounded up to 8.
+     */
+    static long arrayBytesAtMost(long payload) {
+        return (payload + 24 + 7) & ~7L;
     }
 
     // ------------------------------------------------------------------ final checks
@@ -534,6 +555,14 @@ public final class Torture {
         // the inner layer of a two-layer plan
         Result<?> inner;
         long innerBytes = -1;
+        // The task's own bytes under its allocation limit (the plan's limitAllocations call), read
+        // on the thread's exact counter; see "the task's own bytes" in Worker. -1: not known.
+        /** The counter right before that call: bytes from here on are at least the task's. */
+        long checkedStart = -1;
+        /** At most the task's own bytes when the first interrupt of that limit arose. */
+        long ownAtRaise = -1;
+        /** At most the task's own bytes when its body returned, if that is the limit's task. */
+        long ownAtReturn = -1;
     }
 
     /** A platform thread (daemon), or a virtual thread if torture.virtual (JDK 21+). */
@@ -558,6 +587,8 @@ public final class Torture {
         final SplittableRandom rnd;
         final String name;
         Thread thread;
+        /** The task running, for the steps that note its bytes. */
+        TaskCtx current;
 
         Worker(int index, SplittableRandom rnd) {
             this.name = "torture-worker-" + index;
@@ -588,6 +619,7 @@ public final class Torture {
                 violations.record(Kind.STATE_BEFORE_TASK, getName(), null);
             }
             TaskCtx ctx = new TaskCtx();
+            current = ctx;
             int p = rnd.nextInt(100);
             ctx.plan = p < 28 ? Plan.TOKEN : p < 53 ? Plan.ALLOCATIONS : p < 66 ? Plan.TOKEN_THEN_ALLOCATIONS
                     : p < 78 ? Plan.ALLOCATIONS_THEN_TOKEN : p < 88 ? Plan.GROUP_THEN_ALLOCATIONS
@@ -615,7 +647,8 @@ public final class Torture {
                     arm(ctx.token, rnd);
                     return MemprofLimits.limitWithToken(ctx.token, () -> body(ctx));
                 case ALLOCATIONS:
-                    return MemprofLimits.limitAllocations(ctx.limit, () -> body(ctx));
+                    ctx.checkedStart = exactCounter();
+                    return MemprofLimits.limitAllocations(ctx.limit, () -> bodyToEnd(ctx));
                 case TOKEN_THEN_ALLOCATIONS:
                     ctx.token = new Token();
                     arm(ctx.token, rnd);
@@ -623,6 +656,7 @@ public final class Torture {
                 case ALLOCATIONS_THEN_TOKEN:
                     ctx.innerToken = new Token();
                     arm(ctx.innerToken, rnd);
+                    ctx.checkedStart = exactCounter();
                     return MemprofLimits.limitAllocations(ctx.limit, () -> {
                         ctx.inner = MemprofLimits.limitWithToken(ctx.innerToken, () -> body(ctx));
                         return 0L;
@@ -642,7 +676,8 @@ public final class Torture {
 
         private long innerAllocations(TaskCtx ctx) throws Exception {
             long b = allocatedBytes();
-            Result<Allocated<Long>> r = MemprofLimits.limitAllocations(ctx.limit, () -> body(ctx));
+            ctx.checkedStart = exactCounter();
+            Result<Allocated<Long>> r = MemprofLimits.limitAllocations(ctx.limit, () -> bodyToEnd(ctx));
             long a = allocatedBytes();
             ctx.inner = r;
             ctx.innerBytes = a - b;
@@ -669,7 +704,7 @@ public final class Torture {
                 Result<?> r = (Result<?>) result;
                 // Exact counts only on platform threads; virtual threads' are estimates.
                 long allocCheck = outerKind == Limit.ALLOCATIONS && !cfg.virtual ? bytes : -1;
-                boolean interrupted = checkResult(r, outerKind, ctx.token, ctx.limit, allocCheck, ctx.plan + " outer");
+                boolean interrupted = checkResult(r, outerKind, ctx.token, ctx.limit, allocCheck, ctx, ctx.plan + " outer");
                 if (interrupted) {
                     c[TASKS_INTERRUPTED]++;
                 } else {
@@ -706,7 +741,7 @@ public final class Torture {
                 boolean innerIsAlloc = ctx.plan != Plan.ALLOCATIONS_THEN_TOKEN;
                 if (checkResult(ctx.inner, innerIsAlloc ? Limit.ALLOCATIONS : Limit.TOKEN,
                         innerIsAlloc ? null : ctx.innerToken, ctx.limit,
-                        innerIsAlloc && !cfg.virtual ? ctx.innerBytes : -1, ctx.plan + " inner")) {
+                        innerIsAlloc && !cfg.virtual ? ctx.innerBytes : -1, ctx, ctx.plan + " inner")) {
                     delivered.incrementAndGet();
                 }
             }
@@ -745,8 +780,13 @@ public final class Torture {
             }
         }
 
-        /** Checks a result against its call's limit; returns whether it is Interrupted. */
-        private boolean checkResult(Result<?> r, Limit kind, Token token, long limit, long bytes, String where) {
+        /**
+         * Checks a result against its call's limit; returns whether it is Interrupted. For the
+         * plan's allocation limit, {@code bytes} is the thread's count over the whole call (or -1
+         * on virtual threads), and {@code ctx}'s own-byte bounds, where known, are tighter.
+         */
+        private boolean checkResult(Result<?> r, Limit kind, Token token, long limit, long bytes, TaskCtx ctx,
+                String where) {
             if (!(r instanceof Result.Interrupted<?> i)) {
                 return false;
             }
@@ -762,9 +802,23 @@ public final class Torture {
                 c[BY_ALLOCATIONS]++;
                 if (bytes >= 0) {
                     c[ALLOC_CHECKED]++;
+                    long own = ownBytesAtMost(ctx);
+                    String how = "allocated at most " + bytes + " bytes in the whole call";
+                    if (own >= 0) {
+                        c[ALLOC_CHECKED_OWN]++;
+                        if (limit < 16 << 10) {
+                            c[ALLOC_CHECKED_SMALL]++;
+                        }
+                        leastOwnOverLimit.accumulateAndGet(own - limit, Math::min);
+                        if (own < bytes) {
+                            bytes = own;
+                            how = "allocated at most " + own + " bytes of its own "
+                                    + (own == ctx.ownAtRaise ? "when its interrupt arose" : "when it returned");
+                        }
+                    }
                     if (bytes <= limit) {
-                        violations.record(Kind.ALLOCATIONS_INTERRUPTED_UNDER_LIMIT, where + ": allocated "
-                                + bytes + " <= limit " + limit, i.exception());
+                        violations.record(Kind.ALLOCATIONS_INTERRUPTED_UNDER_LIMIT, where + ": " + how
+                                + " <= limit " + limit, i.exception());
                     }
                 }
             }
@@ -830,6 +884,72 @@ public final class Torture {
             return acc;
         }
 
+        /**
+         * The body as the task of the plan's allocation limit: notes the thread's count when it
+         * returns, after the boxing of its value - the last allocation inside that limit's scope
+         * (what follows, up to the scope's end, is masked or allocation-free).
+         */
+        private Long bodyToEnd(TaskCtx ctx) throws Exception {
+            Long value = body(ctx);
+            if (ctx.checkedStart >= 0) {
+                ctx.ownAtReturn = allocatedBytes() - ctx.checkedStart;
+            }
+            return value;
+        }
+
+        // ---------------------------------------------------------- the task's own bytes
+        //
+        // The early-interrupt check: an Interrupted(ALLOCATIONS) result of the plan's allocation
+        // limit means its scope was reached - the library's count of the task's bytes (the
+        // thread's exact counter less what the sample callback allocated) exceeded the limit at
+        // a sample - and the task must by then have allocated more than its limit. The thread's
+        // counter over the whole call also counts the scope's bookkeeping, the interrupt and its
+        // stack trace, and what the unwinding and the releases allocated after the interrupt:
+        // kilobytes, more than the smallest limits (1 KiB). Tighter, exact upper bounds of the
+        // task's own bytes when the limit was reached:
+        //  - at a raise: when an interrupt arises at one of the task's own arrays in allocate(),
+        //    the counter just before that allocation plus the array's size, less the counter just
+        //    before the limit call (so the little the scope's start allocates is counted too).
+        //    Only when the interrupt can only be that limit's: no nested limit active and no token
+        //    of the plan set (tokens are never unset, so not set at the catch means not set at the
+        //    raise), so the limit was reached at this sample or before;
+        //  - at the body's return, when the body is that limit's task (the scope was reached, if
+        //    at all, at a sample before it returned).
+        // Each is an upper bound: the library's count is the same counter over a sub-range, less
+        // the callback's bytes. So a correct engine never fails this check (deterministic), and
+        // an engine that interrupts such a task more than a few hundred bytes before its limit
+        // is caught, however small the limit. Other interrupts are checked on the whole call.
+
+        /** The thread's counter if the running task's own bytes are being tracked, else -1. */
+        private long exactCounter() {
+            return cfg.virtual ? -1 : allocatedBytes();
+        }
+
+        /** The counter before one of the task's own allocations, or -1 if not needed. */
+        private long beforeOwnAllocation() {
+            TaskCtx ctx = current;
+            return ctx != null && ctx.checkedStart >= 0 && ctx.ownAtRaise < 0 ? allocatedBytes() : -1;
+        }
+
+        /** {@code t} arose at an allocation of {@code arrayBytes} at most, the counter being {@code before}. */
+        private void arose(Throwable t, long before, long arrayBytes) {
+            TaskCtx ctx = current;
+            if (before < 0 || ctx.ownAtRaise >= 0 || ctx.nestedLimits > 0
+                    || (ctx.token != null && ctx.token.isSet()) || (ctx.innerToken != null && ctx.innerToken.isSet())
+                    || !t.getClass().getName().equals("org.memproflimits.internal.LimitInterrupt")) {
+                return;
+            }
+            ctx.ownAtRaise = before - ctx.checkedStart + arrayBytes;
+        }
+
+        /** The tightest known upper bound of the task's own bytes when its limit was reached, or -1. */
+        private long ownBytesAtMost(TaskCtx ctx) {
+            if (ctx.ownAtRaise >= 0 && ctx.ownAtReturn >= 0) {
+                return Math.min(ctx.ownAtRaise, ctx.ownAtReturn);
+            }
+            return Math.max(ctx.ownAtRaise, ctx.ownAtReturn);
+        }
+
         private long nested(TaskCtx ctx, int depth) throws Exception {
             long acc = allocate();
             if (depth < 3) {
@@ -847,7 +967,13 @@ public final class Torture {
             int size = 256 + rnd.nextInt(16 << 10);
             Object o;
             if (kind == 0) {
-                o = new byte[size];
+                long before = beforeOwnAllocation();
+                try {
+                    o = new byte[size];
+                } catch (Throwable t) {
+                    arose(t, before, arrayBytesAtMost(size));
+                    throw t;
+                }
             } else if (kind == 1) {
                 ArrayList<String> l = new ArrayList<>();
                 for (int i = 0; i < size / 64; i++) {
@@ -861,7 +987,13 @@ public final class Torture {
                 }
                 o = m;
             } else {
-                o = new long[size / 8];
+                long before = beforeOwnAllocation();
+                try {
+                    o = new long[size / 8];
+                } catch (Throwable t) {
+                    arose(t, before, arrayBytesAtMost(8L * (size / 8)));
+                    throw t;
+                }
             }
             sink = o;
             return size;

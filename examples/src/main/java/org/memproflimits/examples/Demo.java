@@ -124,14 +124,16 @@ public final class Demo {
 
     /**
      * 4. Two threads retaining memory as fast as they can, under a global limit of 60% of the heap.
-     * (256 KiB arrays: on G1 a 1 MiB array in a small heap takes two 1 MiB regions, and the limit
-     * counts the heap it occupies, not the array's length.)
+     * (64 KiB arrays: below every collector's humongous size in this heap. A larger array takes
+     * whole regions - on G1 a 1 MiB array in a small heap takes two 1 MiB regions, which the limit
+     * counts, since the heap's use does; Shenandoah's use does not count them, and a heap of
+     * 256 KiB arrays there fills at half its use: see MemprofLimits.limitGlobalMemory.)
      */
     private static void heapBomb(ExecutorService pool) throws Exception {
         long max = Runtime.getRuntime().maxMemory();
         long limit = max * 6 / 10;
         MemprofLimits.setGlobalMemoryLimit(limit);
-        System.out.printf("4. Heap bomb: 2 threads retaining 256 KiB arrays, global memory limit %d MiB of %d MiB%n",
+        System.out.printf("4. Heap bomb: 2 threads retaining 64 KiB arrays, global memory limit %d MiB of %d MiB%n",
                 limit >> 20, max >> 20);
         List<Future<String>> bombs = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
@@ -139,10 +141,10 @@ public final class Demo {
                 List<byte[]> kept = new ArrayList<>();
                 Result<Integer> r = MemprofLimits.limitGlobalMemory(() -> {
                     while (true) {
-                        kept.add(new byte[256 << 10]);
+                        kept.add(new byte[64 << 10]);
                     }
                 });
-                int mib = kept.size() / 4;
+                int mib = kept.size() / 16;
                 kept.clear();
                 return describe(r) + " holding " + mib + " MiB";
             }));
@@ -153,10 +155,10 @@ public final class Demo {
         System.gc();        // the interrupted tasks' data is garbage now; collect it
         Result<String> after = MemprofLimits.limitGlobalMemory(() -> {
             List<byte[]> kept = new ArrayList<>();
-            for (int i = 0; i < max / 5 >> 18; i++) {
-                kept.add(new byte[256 << 10]);
+            for (int i = 0; i < max / 5 >> 16; i++) {
+                kept.add(new byte[64 << 10]);
             }
-            return kept.size() / 4 + " MiB retained";
+            return kept.size() / 16 + " MiB retained";
         });
         System.out.println("   afterwards, a task retaining 20% of the heap: " + describe(after)
                 + "; no OutOfMemoryError, heap in use now "

@@ -45,7 +45,9 @@ class LuceneTest {
         try (IndexWriter writer = new IndexWriter(new ByteBuffersDirectory(),
                 new IndexWriterConfig(new StandardAnalyzer()))) {
             AtomicInteger batch = new AtomicInteger();
-            InterruptedAnywhere.check("Lucene (" + INDEX + " masked)", 150, 10, () -> batch(writer, batch));
+            // Measured 1500 of 1500; at a conservative 0.90 (see InterruptedAnywhere), the floor at
+            // CI size is 109 of 150: P(Binomial(150, 0.90) < 109) = 4.9e-10 (false failure).
+            InterruptedAnywhere.check("Lucene (" + INDEX + " masked)", 150, 10, 0.90, () -> batch(writer, batch));
         }
     }
 
@@ -132,8 +134,15 @@ class LuceneTest {
         return broken;
     }
 
-    /** Drops a broken writer: its close may fail too, and nothing of it is used again. */
+    /**
+     * Drops a broken writer: its close may fail too, and nothing of it is used again. A writer
+     * whose close was interrupted stays "closing" for good, and its rollback would wait for that
+     * close forever (a CI hang, JDK 25): such a writer is only dropped.
+     */
     private static void discard(IndexWriter writer) {
+        if (!writer.isOpen()) {
+            return;
+        }
         try {
             writer.rollback();
         } catch (Exception | AssertionError e) {

@@ -18,16 +18,24 @@ final class RunawayScripts {
     }
 
     /**
-     * Runs {@code hoard} under a 64 MiB allocation limit, then each of {@code spins} under a
-     * token set after 100 ms: each must end {@code Interrupted} by its own limit. After each,
-     * {@code check} - a script that adds one to a counter n kept in the engine and returns
-     * "n,2n,3n" - must give the next answer, from the same engine and state.
+     * Runs {@code retain} - a script that keeps what it builds, without end, in a variable of its
+     * own (not the engine's globals, so that it is garbage afterwards) - under the global memory
+     * limit (see {@link GlobalLimit}), then {@code hoard} under a 64 MiB allocation limit, then
+     * each of {@code spins} under a token set after 100 ms: each must end {@code Interrupted} by
+     * its own limit. After each, {@code check} - a script that adds one to a counter n kept in
+     * the engine and returns "n,2n,3n" - must give the next answer, from the same engine and
+     * state. (The global limit comes first, before a hoard kept in the engine's globals adds to
+     * the heap in use.)
      */
-    static void stopEachAndCheck(ScriptRunner engine, String check, String hoard, String... spins)
+    static void stopEachAndCheck(ScriptRunner engine, String check, String hoard, String retain, String... spins)
             throws Exception {
+        String caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass().getSimpleName();
+        GlobalLimit.stop(caller + ": a script retaining its data", () -> engine.eval(retain));
+        int n = 1;
+        assertEquals(n + "," + 2 * n + "," + 3 * n, String.valueOf(engine.eval(check)));
         Result<Allocated<Object>> hoarded = MemprofLimits.limitAllocations(64L << 20, () -> engine.eval(hoard));
         assertEquals(Limit.ALLOCATIONS, ((Result.Interrupted<?>) hoarded).limit(), Endless.describe(hoarded));
-        int n = 1;
+        n++;
         assertEquals(n + "," + 2 * n + "," + 3 * n, String.valueOf(engine.eval(check)));
         for (String spin : spins) {
             Result<Object> spun = MemprofLimits.limitWithToken(Endless.setAfter(100), () -> engine.eval(spin));

@@ -167,9 +167,15 @@ class CliTest {
         String site = FIXTURES + "Holder.main;" + FIXTURES + "Holder.hold;byte[] ";
         long held = Files.readAllLines(txt).stream().filter(l -> l.startsWith(site))
                 .mapToLong(l -> Long.parseLong(l.substring(site.length()))).sum();
-        // 256 arrays of 256 KiB, each sampled with probability 1 - e^-4: sd 0.85%, 6.11 sd 5.2%.
+        // Statistical. 256 arrays of s = 256 KiB + 16 bytes, after Holder.takeASample: each is
+        // sampled independently with probability p = 1 - e^(-s/64 KiB) and a sample weighs
+        // w = round(s/p) = 267,050 bytes, so with M ~ Binomial(256, q = e^-4.0002) arrays missed
+        // the estimate is exactly (256 - M) * w: at most 1.87% above the exact bytes (M = 0), and
+        // 7.5% lies between the estimates at M = 23 (-7.29%) and M = 24 (-7.69%). It fails
+        // exactly when M >= 24: P = sum over k >= 24 of C(256, k) q^k (1-q)^(256-k) = 1.1e-10
+        // (false failure; the mean of M is 4.7; summed exactly, as in ProfileTrackersTest).
         long exact = 256L * (256 * 1024 + 16);
-        assertEquals(exact, held, 0.052 * exact, Files.readString(txt));
+        assertEquals(exact, held, 0.075 * exact, Files.readString(txt));
     }
 
     @Test
