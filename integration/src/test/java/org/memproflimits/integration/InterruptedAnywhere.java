@@ -21,17 +21,18 @@ import org.memproflimits.Task;
  * nothing. With work of W bytes, a limit uniform in [0, W) and samples every S bytes on average,
  * a run is interrupted unless no sample falls in its last W - limit bytes: probability
  * 1 - (S/W)(1 - e^(-W/S)), 0.68 at W = 3 S, more above; samples deferred under class loading or
- * in masked code lower it. Each caller passes a conservative rate for its work, from the rates
- * measured in the long run of the README's table (runsFactor=10, 1000 or 1500 runs): the
- * measured rate less at least 0.1 - over six standard deviations of that measurement, which
- * also covers the CI run's limits being the first tenth of the same seeded draws - rounded
- * down to a multiple of 0.05. The floor is the largest k with P(Binomial(runs, rate) < k) <=
- * 1e-9, summed exactly (see {@link #floor}); the runs' probabilities differ with their limits,
- * and by Hoeffding's theorem (1956) the count of a sum of independent trials with mean rate p
- * is below such a k at most as often as a Binomial(runs, p) is. So the false-failure
- * probability is at most 1e-9 per engine as long as the engine's mean rate is at least the
- * rate passed, and a regression that halves the rate fails. Each floor at CI size
- * (runsFactor=1) is stated by its caller.
+ * in masked code lower it. W is the least of a few counts once the engine is warm (see
+ * {@link #steadyBytes}). Each caller passes a conservative rate for its work: the lower of the
+ * rates measured in long runs (runsFactor=10: 1000 or 1500 runs) on JDK 17 and JDK 25, less at
+ * least 0.1 - over six standard deviations of such a measurement, which also covers the CI
+ * run's limits being the first tenth of the same seeded draws - rounded down to a multiple of
+ * 0.05. The floor is the largest k with P(Binomial(runs, rate) < k) <= 1e-9, summed exactly
+ * (see {@link #below}); the runs' probabilities differ with their limits, and by Hoeffding's
+ * theorem (1956) the number of successes of independent trials with mean probability p falls
+ * below such a k (far below the mean) at most as often as a Binomial(runs, p) count does. So
+ * the false-failure probability is at most 1e-9 per engine as long as the engine's mean rate is
+ * at least the rate passed, and a regression that halves the rate fails. Each caller states its
+ * measured rates and its floor at CI size (runsFactor=1).
  */
 final class InterruptedAnywhere {
     private InterruptedAnywhere() {

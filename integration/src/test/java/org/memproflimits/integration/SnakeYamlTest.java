@@ -62,9 +62,10 @@ class SnakeYamlTest {
                     .append(", options: *d, tags: [a, b, c]}\n");
         }
         String text = doc.toString();
-        // Measured 1388 of 1500 (0.93); at a conservative 0.80 (see InterruptedAnywhere), the floor
-        // at CI size is 88 of 150: P(Binomial(150, 0.80) < 88) = 7.0e-10 (false failure).
-        InterruptedAnywhere.check("SnakeYAML", 150, 7, 0.80, () -> {
+        // Measured 1378 of 1500 (0.92) on JDK 17, 1319 (0.88) on JDK 25; at a conservative 0.75
+        // (see InterruptedAnywhere), the floor at CI size is 78 of 150:
+        // P(Binomial(150, 0.75) < 78) = 3.6e-10 (false failure).
+        InterruptedAnywhere.check("SnakeYAML", 150, 7, 0.75, () -> {
             Object loaded = yaml.load(text);
             // the round trip, not the dump's text: a Yaml instance numbers its anchors on across
             // dumps (id999, then id1000), interrupted or not
