@@ -242,7 +242,7 @@ final class HeapWatcher {
         }
         // With no collector's figure ever published (Epsilon), current use is the figure.
         long after = figuresSeen ? afterGc : now;
-        if (after <= limit && now < dangerZone && !retainedSinceSignal(count, limit)) {
+        if (after <= limit && now < dangerZone && !retainedSinceSignal(count, limit, now)) {
             return false;
         }
         // Over by some signal, and not confirmed over: confirm, even if the last confirmation
@@ -257,7 +257,7 @@ final class HeapWatcher {
      * generation has no fixed size), as much allocated since the last confirmation as would
      * take the occupancy it found over the limit if all of it were retained.
      */
-    private static boolean retainedSinceSignal(long count, long limit) {
+    private static boolean retainedSinceSignal(long count, long limit, long now) {
         if (oldPools.length > 0 && oldGenerationUse() > limit) {
             return true;
         }
@@ -265,7 +265,7 @@ final class HeapWatcher {
             return false;
         }
         return (oldPools.length == 0 && count != confirmedCount)
-                || currentUse() - usedAtConfirmation > limit - confirmedUse;
+                || now - usedAtConfirmation > limit - confirmedUse;
     }
 
     /**
@@ -317,7 +317,9 @@ final class HeapWatcher {
     /** A global-limit scope ends: its task's data may be garbage now. Allocation-free. */
     static void scopeEnded(Cohort cohort) {
         cohort.running.decrementAndGet();
-        lastScopeEnd = System.nanoTime();
+        if (oldPools.length == 0) {
+            lastScopeEnd = System.nanoTime();       // read only for a heap of one generation
+        }
     }
 
     /** Whether a confirmation found the heap over, no collection ran since, and it is not stale. */
