@@ -22,11 +22,18 @@
  * (JavaThread::_in_deopt_handler), and the one exported function that reads it is
  * AsyncGetCallTrace, which answers "in deopt" (-9) before anything else. Such a sample is dropped:
  * what it would have raised arises at the thread's next sample.
+ *
+ * The outside stop (Stopper.java) uses the functions at the end of this file from another thread:
+ * SuspendThread, GetStackTrace and the method and bytecode queries it needs to inspect the
+ * suspended thread, StopThread, ResumeThread. Each is one JVMTI call, and Java decides when to
+ * call which; here StopThread is not a way out of the callback (see above), but an exception
+ * installed in a thread that the Java side found suspended at a place where it may arise.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <jni.h>
 #include <jvmti.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +42,7 @@ static jvmtiEnv *jvmti;
 static jclass engine_class;        /* global ref to the class holding onSample */
 static jmethodID on_sample;        /* static Throwable onSample(Thread, Object, Class, long) */
 static int have_bytecodes;         /* can_get_bytecodes was granted */
+static int have_outside_stop;      /* can_suspend and can_signal_thread were granted */
 
 /* AsyncGetCallTrace's ABI (HotSpot's forte.cpp); only its "in deoptimization" answer is used. */
 typedef struct { jint lineno; jmethodID method_id; } CallFrame;
@@ -149,6 +157,18 @@ Java_org_memproflimits_internal_NativeSampler_start(JNIEnv *jni, jclass self, jc
         wanted.can_get_bytecodes = 1;
         have_bytecodes = (*jvmti)->AddCapabilities(jvmti, &wanted) == JVMTI_ERROR_NONE;
     }
+    /* Optional: line numbers and source files, for the stack trace of an outside stop. */
+    memset(&wanted, 0, sizeof wanted);
+    wanted.can_get_line_numbers = potential.can_get_line_numbers;
+    wanted.can_get_source_file_name = potential.can_get_source_file_name;
+    (void) (*jvmti)->AddCapabilities(jvmti, &wanted);
+    /* Optional: suspending and stopping other threads, for the outside stop (Stopper.java). */
+    if (potential.can_suspend && potential.can_signal_thread) {
+        memset(&wanted, 0, sizeof wanted);
+        wanted.can_suspend = 1;
+        wanted.can_signal_thread = 1;
+        have_outside_stop = (*jvmti)->AddCapabilities(jvmti, &wanted) == JVMTI_ERROR_NONE;
+    }
     /* Optional: JVMTI 21's can_support_virtual_threads, so that the frame functions above also
        work on virtual threads. jvmti.h of JDK 17 does not name it; it is the bit right after
        can_generate_sampled_object_alloc_events, found here by setting that one. */
@@ -237,4 +257,150 @@ JNIEXPORT jlong JNICALL
 Java_org_memproflimits_internal_NativeSampler_droppedInDeoptimization(JNIEnv *jni, jclass self) {
     (void) jni; (void) self;
     return __atomic_load_n(&samples_dropped_in_deopt, __ATOMIC_RELAXED);
+}
+
+/* ---------------------------------------------------------------- the outside stop's bridge */
+
+/* Whether the outside stop can run: can_suspend and can_signal_thread were granted. */
+JNIEXPORT jboolean JNICALL
+Java_org_memproflimits_internal_NativeSampler_canStopFromOutside(JNIEnv *jni, jclass self) {
+    (void) jni; (void) self;
+    return jvmti != NULL && have_outside_stop;
+}
+
+/* JVMTI SuspendThread; returns 0 or the JVMTI error. */
+JNIEXPORT jint JNICALL
+Java_org_memproflimits_internal_NativeSampler_suspend(JNIEnv *jni, jclass self, jthread thread) {
+    (void) jni; (void) self;
+    if (jvmti == NULL || !have_outside_stop) return JVMTI_ERROR_MUST_POSSESS_CAPABILITY;
+    return (jint) (*jvmti)->SuspendThread(jvmti, thread);
+}
+
+/* JVMTI ResumeThread; returns 0 or the JVMTI error. */
+JNIEXPORT jint JNICALL
+Java_org_memproflimits_internal_NativeSampler_resume(JNIEnv *jni, jclass self, jthread thread) {
+    (void) jni; (void) self;
+    if (jvmti == NULL || !have_outside_stop) return JVMTI_ERROR_MUST_POSSESS_CAPABILITY;
+    return (jint) (*jvmti)->ResumeThread(jvmti, thread);
+}
+
+/* JVMTI StopThread: installs the exception in the (suspended) thread; returns 0 or the error. */
+JNIEXPORT jint JNICALL
+Java_org_memproflimits_internal_NativeSampler_stop(JNIEnv *jni, jclass self, jthread thread,
+                                                   jobject exception) {
+    (void) jni; (void) self;
+    if (jvmti == NULL || !have_outside_stop) return JVMTI_ERROR_MUST_POSSESS_CAPABILITY;
+    return (jint) (*jvmti)->StopThread(jvmti, thread, exception);
+}
+
+/*
+ * The thread's frames, innermost first: their jmethodIDs into methods and their bytecode indexes
+ * into locations (-1 for a native method). Returns the number of frames the thread has, which may
+ * exceed the arrays' length (then only that many were written: call again with larger arrays),
+ * or minus the JVMTI error.
+ */
+JNIEXPORT jint JNICALL
+Java_org_memproflimits_internal_NativeSampler_stackTrace(JNIEnv *jni, jclass self, jthread thread,
+                                                         jlongArray methods, jintArray locations) {
+    (void) self;
+    if (jvmti == NULL) return -JVMTI_ERROR_WRONG_PHASE;
+    jint count;
+    jvmtiError err = (*jvmti)->GetFrameCount(jvmti, thread, &count);
+    if (err != JVMTI_ERROR_NONE) return -(jint) err;
+    jint room = (*jni)->GetArrayLength(jni, methods);
+    if (count > room) return count;
+    jvmtiFrameInfo *frames;
+    err = (*jvmti)->Allocate(jvmti, (jlong) (count > 0 ? count : 1) * (jlong) sizeof *frames,
+                             (unsigned char **) &frames);
+    if (err != JVMTI_ERROR_NONE) return -(jint) err;
+    jint got = 0;
+    err = (*jvmti)->GetStackTrace(jvmti, thread, 0, count, frames, &got);
+    if (err == JVMTI_ERROR_NONE) {
+        for (jint i = 0; i < got; i++) {
+            jlong m = (jlong) (intptr_t) frames[i].method;
+            jint l = (jint) frames[i].location;
+            (*jni)->SetLongArrayRegion(jni, methods, i, 1, &m);
+            (*jni)->SetIntArrayRegion(jni, locations, i, 1, &l);
+        }
+    }
+    (*jvmti)->Deallocate(jvmti, (unsigned char *) frames);
+    return err == JVMTI_ERROR_NONE ? got : -(jint) err;
+}
+
+/* The class declaring a method of stackTrace, or null. */
+JNIEXPORT jclass JNICALL
+Java_org_memproflimits_internal_NativeSampler_declaringClass(JNIEnv *jni, jclass self, jlong method) {
+    (void) jni; (void) self;
+    jclass klass = NULL;
+    if (jvmti == NULL
+        || (*jvmti)->GetMethodDeclaringClass(jvmti, (jmethodID) (intptr_t) method, &klass) != JVMTI_ERROR_NONE) {
+        return NULL;
+    }
+    return klass;
+}
+
+/* The name of a method of stackTrace, or null. */
+JNIEXPORT jstring JNICALL
+Java_org_memproflimits_internal_NativeSampler_methodName(JNIEnv *jni, jclass self, jlong method) {
+    (void) self;
+    char *name = NULL;
+    if (jvmti == NULL
+        || (*jvmti)->GetMethodName(jvmti, (jmethodID) (intptr_t) method, &name, NULL, NULL) != JVMTI_ERROR_NONE) {
+        return NULL;
+    }
+    jstring s = (*jni)->NewStringUTF(jni, name);
+    (*jvmti)->Deallocate(jvmti, (unsigned char *) name);
+    return s;
+}
+
+/* The bytecodes of a method of stackTrace, or null (native, or no can_get_bytecodes). */
+JNIEXPORT jbyteArray JNICALL
+Java_org_memproflimits_internal_NativeSampler_bytecodes(JNIEnv *jni, jclass self, jlong method) {
+    (void) self;
+    jint count;
+    unsigned char *code;
+    if (jvmti == NULL || !have_bytecodes
+        || (*jvmti)->GetBytecodes(jvmti, (jmethodID) (intptr_t) method, &count, &code) != JVMTI_ERROR_NONE) {
+        return NULL;
+    }
+    jbyteArray a = (*jni)->NewByteArray(jni, count);
+    if (a != NULL) (*jni)->SetByteArrayRegion(jni, a, 0, count, (const jbyte *) code);
+    (*jvmti)->Deallocate(jvmti, code);
+    return a;
+}
+
+/*
+ * A method's line number table as pairs (start bytecode index, line), or null if it has none.
+ */
+JNIEXPORT jintArray JNICALL
+Java_org_memproflimits_internal_NativeSampler_lineNumbers(JNIEnv *jni, jclass self, jlong method) {
+    (void) self;
+    jint count;
+    jvmtiLineNumberEntry *table;
+    if (jvmti == NULL
+        || (*jvmti)->GetLineNumberTable(jvmti, (jmethodID) (intptr_t) method, &count, &table) != JVMTI_ERROR_NONE) {
+        return NULL;
+    }
+    jintArray a = (*jni)->NewIntArray(jni, 2 * count);
+    if (a != NULL) {
+        for (jint i = 0; i < count; i++) {
+            jint pair[2] = { (jint) table[i].start_location, table[i].line_number };
+            (*jni)->SetIntArrayRegion(jni, a, 2 * i, 2, pair);
+        }
+    }
+    (*jvmti)->Deallocate(jvmti, (unsigned char *) table);
+    return a;
+}
+
+/* The source file name recorded in a class, or null. */
+JNIEXPORT jstring JNICALL
+Java_org_memproflimits_internal_NativeSampler_sourceFile(JNIEnv *jni, jclass self, jclass klass) {
+    (void) self;
+    char *name = NULL;
+    if (jvmti == NULL || (*jvmti)->GetSourceFileName(jvmti, klass, &name) != JVMTI_ERROR_NONE) {
+        return NULL;
+    }
+    jstring s = (*jni)->NewStringUTF(jni, name);
+    (*jvmti)->Deallocate(jvmti, (unsigned char *) name);
+    return s;
 }

@@ -14,5 +14,9 @@ public enum Limit {
     /** The task allocated more bytes than its allocation limit. */
     ALLOCATIONS,
     /** The task's {@link Token} was set. */
-    TOKEN
+    TOKEN,
+    /** The task ran for longer than its wall-clock limit ({@link MemprofLimits#limitTime}). */
+    TIME,
+    /** The task used more CPU time than its limit ({@link MemprofLimits#limitCpuTime}). */
+    CPU_TIME
 }

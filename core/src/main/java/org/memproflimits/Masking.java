@@ -154,7 +154,7 @@ public final class Masking {
             Engine.unmask(thread);
             throw t;
         }
-        Engine.unmaskKeepingHold(thread);
+        Engine.unmaskForHandoff(thread);
         return resource;
     }
 

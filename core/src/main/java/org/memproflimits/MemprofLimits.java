@@ -1,10 +1,11 @@
 package org.memproflimits;
 
+import java.time.Duration;
 import org.memproflimits.internal.Engine;
 
 /**
- * Global memory limits, allocation limits and token cancellation of running code, raised inside
- * the limited thread.
+ * Global memory limits, allocation limits, time limits and token cancellation of running code,
+ * raised inside the limited thread.
  *
  * <h2>What it is</h2>
  * Each limit function runs a {@link Task} in the calling thread. While it runs, the JVM's heap
@@ -24,9 +25,14 @@ import org.memproflimits.internal.Engine;
  *   <li>Limits apply to the calling thread only; threads the task starts are not limited.</li>
  *   <li>No interrupt arises while the thread runs a static initializer, loads or links a class,
  *       runs an {@code invokedynamic} bootstrap, or runs masked code ({@link Masking}); it is
- *       deferred to a later sample. The thread's interrupt status is left alone.</li>
- *   <li>Only allocating code is interrupted: a task that neither allocates nor returns is not
- *       stopped by this library.</li>
+ *       deferred to a later sample. The thread's interrupt status is left as it was when the
+ *       limit function returns.</li>
+ *   <li>Allocation and global memory limits stop code where it allocates. Token, time and
+ *       CPU-time limits also stop code that never allocates - {@code while (true) {}}, a
+ *       regular expression backtracking - from outside: the engine suspends the thread, checks
+ *       that the place is safe by the same rules, and makes the interrupt arise at the loop's
+ *       safepoint poll (a millisecond after the limit is reached, typically); a blocked task is
+ *       woken with {@link Thread#interrupt()}.</li>
  * </ul>
  * All methods are thread-safe.
  *
@@ -229,6 +235,76 @@ public final class MemprofLimits {
     }
 
     /**
+     * Runs {@code task} under a wall-clock time limit: once {@code limit} has passed since the
+     * task started, it is interrupted - where it allocates, as by a token, and, if it runs
+     * without allocating, from outside within a few milliseconds (see the class comment); if it
+     * is blocked ({@code sleep}, {@code wait}, a lock, interruptible I/O) it is woken with
+     * {@link Thread#interrupt()} and interrupted when it runs again. Like a token, the deadline
+     * is the limit's flag: a task that returns after it gets {@code Interrupted} even if nothing
+     * interrupted it. Nested limits each keep their own deadline, so an inner limit never extends
+     * an outer one.
+     *
+     * <p>{@code Duration.ZERO} means the limit is reached before the task starts: it does not
+     * run. Durations beyond 292 years are never reached.
+     * <pre>{@code
+     * Result<Report> r = MemprofLimits.limitTime(Duration.ofSeconds(2), () -> engine.evaluate(rules));
+     * }</pre>
+     *
+     * @param limit the time the task may run, not negative
+     * @param task the task, run in the calling thread
+     * @param <T> its value type
+     * @param <E> its checked exception type
+     * @return {@code Ok} with its value, or {@code Interrupted(TIME, ...)}
+     * @throws NullPointerException if {@code limit} or {@code task} is null
+     * @throws IllegalArgumentException if {@code limit} is negative
+     * @throws E the task's own exception, unchanged, if no limit of this call was reached
+     * @throws EngineUnavailableException if the engine cannot start
+     */
+    public static <T, E extends Exception> Result<T> limitTime(Duration limit, Task<T, E> task) throws E {
+        long nanos = requireDuration(limit, "limit");
+        requireTask(task);
+        return Engine.limitTime(nanos, task);
+    }
+
+    /**
+     * Runs {@code task} under a CPU-time limit: once the calling thread has used {@code limit}
+     * of CPU time since the task started (user and system time, as
+     * {@code ThreadMXBean.getCurrentThreadCpuTime} counts it), it is interrupted, as by
+     * {@link #limitTime}. Time the task spends blocked or waiting for a processor does not
+     * count. The engine reads the thread's CPU clock only when the budget could have been spent
+     * (CPU time runs no faster than the wall clock), so an unreached limit costs nothing while
+     * the task runs.
+     *
+     * <p>A virtual thread has no CPU clock in the JDK ({@code ThreadMXBean} answers -1 there):
+     * on a virtual thread the wall-clock time since the task started counts instead, an upper
+     * bound of its CPU time, so the task never gets more CPU than its budget but may be
+     * interrupted before it used it all.
+     * <pre>{@code
+     * Result<Boolean> r = MemprofLimits.limitCpuTime(Duration.ofMillis(200), () -> pattern.matcher(input).matches());
+     * }</pre>
+     *
+     * @param limit the CPU time the task may use, not negative
+     * @param task the task, run in the calling thread
+     * @param <T> its value type
+     * @param <E> its checked exception type
+     * @return {@code Ok} with its value, or {@code Interrupted(CPU_TIME, ...)}
+     * @throws NullPointerException if {@code limit} or {@code task} is null
+     * @throws IllegalArgumentException if {@code limit} is negative
+     * @throws UnsupportedOperationException if this JVM measures no thread CPU time
+     * @throws E the task's own exception, unchanged, if no limit of this call was reached
+     * @throws EngineUnavailableException if the engine cannot start
+     */
+    public static <T, E extends Exception> Result<T> limitCpuTime(Duration limit, Task<T, E> task) throws E {
+        long nanos = requireDuration(limit, "limit");
+        requireTask(task);
+        if (!java.lang.management.ManagementFactory.getThreadMXBean().isCurrentThreadCpuTimeSupported()) {
+            throw new UnsupportedOperationException("limitCpuTime: this JVM does not measure thread CPU "
+                    + "time (ThreadMXBean.isCurrentThreadCpuTimeSupported() is false); use limitTime");
+        }
+        return Engine.limitCpuTime(nanos, task);
+    }
+
+    /**
      * Whether the calling thread is being interrupted: true from the first interrupt of one of
      * its limits until that limit's function returns - even if the task swallowed the interrupt -
      * and as soon as a token guarding it is set. Use it in a catch-all handler so as not to
@@ -278,6 +354,21 @@ public final class MemprofLimits {
      */
     public static void checkpoint() {
         Engine.checkpoint();
+    }
+
+    /** The duration in nanoseconds, saturated at Long.MAX_VALUE; rejects null and negatives. */
+    private static long requireDuration(Duration d, String name) {
+        if (d == null) {
+            throw new NullPointerException(name + " must not be null");
+        }
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + " = " + d + " is negative; allowed: [0s, any]");
+        }
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException beyond) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static void requireTask(Task<?, ?> task) {

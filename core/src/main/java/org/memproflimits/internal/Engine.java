@@ -66,10 +66,11 @@ public final class Engine {
      * the flag is sticky.
      *
      * Checkpoints. Code that allocates nothing is never sampled (java.util.regex backtracking,
-     * say). MemprofLimits.checkpoint, which InterruptibleCharSequence calls every 4096 characters
-     * read, runs the same decision from the task's own code (ThreadLimits.atCheckpoint) and
-     * throws the interrupt itself. The caller chose the place, so only the JVM-global hazards and
-     * the masked packages defer it there (RaiseSafety.canRaiseAtCheckpoint).
+     * say). The stopper (below) stops it from outside for token, time and CPU-time limits.
+     * MemprofLimits.checkpoint, which InterruptibleCharSequence calls every 4096 characters read,
+     * runs the same decision from the task's own code (ThreadLimits.atCheckpoint) and throws the
+     * interrupt itself, for every kind of limit. The caller chose the place, so only the
+     * JVM-global hazards and the masked packages defer it there (RaiseSafety.canRaiseAtCheckpoint).
 
      * Counting. On platform threads the allocation clock is the JDK's exact per-thread counter
      * (ThreadMXBean.getCurrentThreadAllocatedBytes, about 30 ns), read at samples only: a task is
@@ -77,12 +78,30 @@ public final class Engine {
      * distance to the next sample (one interval on average). Virtual threads have no such
      * counter; there each sample counts as one interval, an unbiased estimate.
      *
-     * Concurrency. A ThreadLimits and its scopes are touched only by their own thread - by its
-     * code, or by the callback, which runs in that thread - so they need no synchronization.
-     * ACTIVE is a ConcurrentHashMap because the callback reads it from every thread; only the
-     * owner adds or removes its own entry, masked. Token flags and the global limit are
-     * volatile. The callback never uses ThreadLocal, whose get may reorganise a map that the
-     * interrupted code was in the middle of changing.
+     * Outside stops and wake-ups. Token, time and CPU-time scopes (LimitScope.Stoppable) can be
+     * found reached by other threads: a token's setter, the clock, the thread's CPU clock. The
+     * Stopper enforces them from outside. Decided: by its coordinator, from the scope's limit
+     * (reachedSeenFromOutside), then by the same hazard policy as samples - RaiseSafety's Walk,
+     * fed the thread's frames through JVMTI (ThreadStack) - plus the mask depth. Arises: for a
+     * blocked thread, as a Thread.interrupt (a wake-up: the blocking call throws, and the next
+     * sample or checkpoint raises the interrupt proper); for a thread that runs without reaching
+     * a sample for Stopper.GRACE_NANOS, as the interrupt itself, installed with JVMTI StopThread
+     * while a worker holds the thread suspended, arising at the safepoint poll where it was
+     * inspected. Deferred: by everything that defers a sample, and at the top of the stack by
+     * the JDK's own shared-state code and by any bytecode that may be inside the VM (RaiseSafety's
+     * class comment); the stopper then looks again within 8 ms, until the scope ends. Time and
+     * CPU-time scopes are also checked at samples and checkpoints, like the others; a thread
+     * with no such scope never meets the stopper.
+     *
+     * Concurrency. A ThreadLimits and its scopes are written by their own thread - by its code,
+     * or by the callback, which runs in that thread. Other threads read and write only what
+     * ThreadLimits' and LimitScope.Stoppable's "Field access" notes list: the wake-up state,
+     * under the owner's wake lock; the mask depth and the ended flag, read by a stopper worker
+     * while the owner is suspended; the stopper's own scheduling fields. ACTIVE is a
+     * ConcurrentHashMap because the callback reads it from every thread; only the owner adds or
+     * removes its own entry, masked. Token flags and the global limit are volatile. The
+     * callback never uses ThreadLocal, whose get may reorganise a map that the interrupted code
+     * was in the middle of changing.
      */
 
     /**
@@ -134,6 +153,12 @@ public final class Engine {
                         + failure, null);
             }
             HeapWatcher.start();
+            Stopper.start();
+            if (!Stopper.isAvailable()) {
+                LOG.log(System.Logger.Level.WARNING, "memprof-limits: this JVM does not let the engine "
+                        + "suspend and stop threads (JVMTI can_suspend, can_signal_thread): tokens, time "
+                        + "and CPU-time limits stop tasks only where they allocate or call checkpoint()");
+            }
             LOG.log(HeapWatcher.hasUnknownCollector() ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
                     "memprof-limits: heap sampling every {0} bytes; global memory limit: {1}",
                     interval, HeapWatcher.description());
@@ -180,6 +205,13 @@ public final class Engine {
         new LimitScope.GlobalMemory().exceeded(probe);
         new LimitScope.Allocations(0).exceeded(probe);
         new LimitScope.TokenLimit(new TokenState()).exceeded(probe);
+        new LimitScope.Time(System.nanoTime()).exceeded(probe);
+        LimitScope.CpuTime cpu = new LimitScope.CpuTime(0);
+        cpu.begin(self);
+        cpu.exceeded(probe);
+        cpu.reachedSeenFromOutside(System.nanoTime());
+        cpu.nextLook(System.nanoTime());
+        probe.isInterrupted();
     }
 
     public static long samplingInterval() {
@@ -286,6 +318,31 @@ public final class Engine {
         return run(new LimitScope.TokenLimit(token), task);
     }
 
+    /** Runs {@code task} under a wall-clock limit of {@code nanos} (0: reached before it starts). */
+    public static <T, E extends Exception> Result<T> limitTime(long nanos, Task<T, E> task) throws E {
+        start();
+        if (nanos <= 0) {
+            return new Result.Interrupted<>(Limit.TIME,
+                    new LimitInterrupt("time limit of 0 reached before starting the task"));
+        }
+        long now = System.nanoTime();
+        long deadline = now + nanos;
+        if (deadline - now < 0) {
+            deadline = now + Long.MAX_VALUE;        // beyond 292 years: never, in effect
+        }
+        return run(new LimitScope.Time(deadline), task);
+    }
+
+    /** Runs {@code task} under a CPU-time limit of {@code nanos} (0: reached before it starts). */
+    public static <T, E extends Exception> Result<T> limitCpuTime(long nanos, Task<T, E> task) throws E {
+        start();
+        if (nanos <= 0) {
+            return new Result.Interrupted<>(Limit.CPU_TIME,
+                    new LimitInterrupt("CPU time limit of 0 reached before starting the task"));
+        }
+        return run(new LimitScope.CpuTime(nanos), task);
+    }
+
     public static <T, E extends Exception> Result<Allocated<T>> limitAllocations(long limit,
             Task<T, E> task) throws E {
         LimitScope.Allocations scope = new LimitScope.Allocations(limit);
@@ -330,10 +387,17 @@ public final class Engine {
                 a.start = thread.clock();
             } else if (scope instanceof LimitScope.GlobalMemory g) {
                 g.cohort = HeapWatcher.scopeStarted();
-            } else if (scope instanceof LimitScope.TokenLimit t) {
-                t.owner = thread;
-                thread.tokenScopeStarted();
-                t.token.register(t);
+            } else if (scope instanceof LimitScope.Stoppable st) {
+                st.owner = thread;
+                thread.stoppableScopeStarted();
+                if (st instanceof LimitScope.TokenLimit t) {
+                    t.token.register(t);
+                } else if (st instanceof LimitScope.Time t) {
+                    Stopper.schedule(t, t.deadline);
+                } else if (st instanceof LimitScope.CpuTime c) {
+                    c.begin(thread.thread);
+                    Stopper.schedule(c, System.nanoTime() + c.budget);
+                }
             }
             thread.top = scope;
             thread.holds++;                     // the scope's hold, released by pop
@@ -354,12 +418,18 @@ public final class Engine {
             }
             thread.top = scope.outer;
             thread.holds--;
-            if (scope instanceof LimitScope.TokenLimit t) {
-                t.token.unregister(t);
-                thread.tokenScopeEnded(t);
-                // As in the seed, the token is the scope's flag: set before the task returned
-                // means Interrupted, even if no sample came after the set to raise it.
-                return scope.reached || t.token.isSet();
+            if (scope instanceof LimitScope.Stoppable st) {
+                // Read before the scope ends: as in the seed, the token is the scope's flag -
+                // set before the task returned means Interrupted even if no sample or stop came
+                // after the set to raise it - and likewise a deadline passed or a budget spent.
+                boolean reached = scope.reached || st.exceeded(thread);
+                thread.stoppableScopeEnded(st);
+                if (st instanceof LimitScope.TokenLimit t) {
+                    t.token.unregister(t);
+                } else {
+                    Stopper.ended(st);
+                }
+                return reached;
             }
             if (scope instanceof LimitScope.GlobalMemory g) {
                 HeapWatcher.scopeEnded(g.cohort);
@@ -418,6 +488,18 @@ public final class Engine {
      * {@link #unmask} releases the hold. Allocation-free, so no sample falls in between.
      */
     public static void unmaskKeepingHold(ThreadLimits thread) {
+        thread.exitMask();
+    }
+
+    /**
+     * As {@link #unmaskKeepingHold}, for a resource handed to the caller's try-with-resources
+     * (Masking.acquire): between the return and the start of the try block nothing allocates,
+     * so no sample falls there, but the thread may stop at a bytecode of that window, where an
+     * outside stop would leak the resource. The flag tells the stopper to let the thread move
+     * on first (Stopper's "Hand-offs").
+     */
+    public static void unmaskForHandoff(ThreadLimits thread) {
+        thread.handoff = true;
         thread.exitMask();
     }
 

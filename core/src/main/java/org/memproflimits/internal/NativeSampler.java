@@ -45,6 +45,42 @@ final class NativeSampler {
     /** Samples dropped because their thread was inside a deoptimization, since start. */
     static native long droppedInDeoptimization();
 
+    // ------------------------------------------------------------ the outside stop (Stopper)
+
+    /** Whether the JVM granted what the outside stop needs (can_suspend, can_signal_thread). */
+    static native boolean canStopFromOutside();
+
+    /** JVMTI SuspendThread: returns 0 or the JVMTI error. */
+    static native int suspend(Thread thread);
+
+    /** JVMTI ResumeThread: returns 0 or the JVMTI error. */
+    static native int resume(Thread thread);
+
+    /** JVMTI StopThread: installs {@code exception} in the thread; returns 0 or the JVMTI error. */
+    static native int stop(Thread thread, Throwable exception);
+
+    /**
+     * The thread's frames, innermost first, as jmethodIDs and bytecode indexes (-1: native).
+     * Returns the thread's number of frames - if larger than the arrays, nothing useful was
+     * written - or minus a JVMTI error.
+     */
+    static native int stackTrace(Thread thread, long[] methods, int[] locations);
+
+    /** The class declaring a method that {@link #stackTrace} returned, or null. */
+    static native Class<?> declaringClass(long method);
+
+    /** The name of a method that {@link #stackTrace} returned, or null. */
+    static native String methodName(long method);
+
+    /** The bytecodes of a method that {@link #stackTrace} returned, or null. */
+    static native byte[] bytecodes(long method);
+
+    /** The line number table of a method as pairs (start index, line), or null. */
+    static native int[] lineNumbers(long method);
+
+    /** The source file name recorded in a class, or null. */
+    static native String sourceFile(Class<?> klass);
+
     /** Loads the shim once; throws {@link EngineUnavailableException} saying why it cannot. */
     static synchronized void load() {
         if (loaded) {

@@ -7,8 +7,14 @@ import org.memproflimits.Limit;
  * The engine's state for one thread: its mask depth, its stack of active limits and its
  * allocation clock. Created by the thread's first limit or mask, dropped when the last ends.
  *
- * <p>Every field is written by the owning thread only - by its code or by the sample callback,
- * which runs in that same thread - so none needs to be volatile.
+ * <p>Field access. The mask depth, holds, scope stack, estimate and callback bytes are written
+ * by the owning thread only - by its code or by the sample callback, which runs in that same
+ * thread - and read by it, so none is volatile. Other threads read two of them: the stopper's
+ * wake-up reads the mask depth as {@code sharedMaskDepth}, its copy under {@code wakeLock}; a
+ * stopper worker reads {@code maskDepth} itself, but only while it holds the owner suspended
+ * (JVMTI SuspendThread returns once the owner has stopped at a safepoint-safe point, a handshake
+ * that orders the owner's earlier writes before the worker's reads); likewise {@code handoff},
+ * which a worker also clears while the owner is suspended. Nothing else crosses.
  */
 public final class ThreadLimits {
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -23,20 +29,36 @@ public final class ThreadLimits {
     int holds;
     /** Innermost active limit, or null. */
     LimitScope top;
+    /**
+     * A resource was just handed to the caller's try-with-resources (Engine.unmaskForHandoff).
+     * Set by the owner; read and cleared by a stopper worker while the owner is suspended.
+     */
+    boolean handoff;
+    /**
+     * Where the owner stood when a worker found {@link #handoff} set. Workers only, each while
+     * it holds the owner suspended, which excludes the others (SuspendThread fails then).
+     */
+    long handoffWhere;
+    /** Deferrals left while the owner stands at {@link #handoffWhere}. Workers only. */
+    int handoffDeferrals;
     /** Bytes estimated from samples, when not exact: samples seen times the interval. */
     private long estimatedBytes;
 
     /*
-     * Wake-ups. Token.set interrupts the threads running under the token, from its own thread,
-     * so that blocked tasks wake up (see TokenWaker). Such an interrupt must not land in masked
-     * code - a release doing interruptible I/O would fail - so while token scopes are active, the
-     * mask depth is also kept under wakeLock, where the waker reads it before it interrupts.
-     * Threads without token scopes never take the lock.
+     * Wake-ups. When a token is set, a deadline passes or a CPU budget is spent, the stopper
+     * interrupts the scope's thread if it is blocked (Thread.interrupt), so that blocked tasks
+     * wake up, and stops it from outside if it runs without reaching a sample (see Stopper).
+     * A wake-up must not land in masked code - a release doing interruptible I/O would fail - so
+     * while such scopes are active, the mask depth is also kept under wakeLock, where the
+     * stopper reads it before it interrupts. Threads without such scopes never take the lock.
+     * Both ways may leave the thread's interrupt status set (StopThread sets it too); the owner
+     * takes it back when it masks, samples or ends the scope (holdBackWakeups, takeBackWakeups,
+     * stoppableScopeEnded).
      */
     private final Object wakeLock = new Object();
-    /** Number of token scopes on the stack; owner only. */
-    private int tokenScopes;
-    /** The mask depth as other threads see it, while tokenScopes > 0; guarded by wakeLock. */
+    /** Number of token, time and CPU-time scopes on the stack; owner only. */
+    private int stoppableScopes;
+    /** The mask depth as other threads see it, while stoppableScopes > 0; guarded by wakeLock. */
     private int sharedMaskDepth;
 
     ThreadLimits(Thread thread) {
@@ -51,7 +73,7 @@ public final class ThreadLimits {
 
     void enterMask() {
         maskDepth++;
-        if (tokenScopes > 0) {
+        if (stoppableScopes > 0) {
             synchronized (wakeLock) {
                 sharedMaskDepth = maskDepth;
                 if (maskDepth == 1) {
@@ -69,12 +91,13 @@ public final class ThreadLimits {
     private void holdBackWakeups() {
         boolean woken = false;
         for (LimitScope s = top; s != null; s = s.outer) {
-            woken |= s instanceof LimitScope.TokenLimit t && t.woken;
+            woken |= s instanceof LimitScope.Stoppable t && (t.woken || t.stoppedFromOutside);
         }
         if (woken && Thread.interrupted()) {
             for (LimitScope s = top; s != null; s = s.outer) {
-                if (s instanceof LimitScope.TokenLimit t) {
+                if (s instanceof LimitScope.Stoppable t) {
                     t.woken = false;
+                    t.stoppedFromOutside = false;
                 }
             }
         }
@@ -82,7 +105,7 @@ public final class ThreadLimits {
 
     void exitMask() {
         maskDepth--;
-        if (tokenScopes > 0) {
+        if (stoppableScopes > 0) {
             synchronized (wakeLock) {
                 sharedMaskDepth = maskDepth;
             }
@@ -100,9 +123,10 @@ public final class ThreadLimits {
         synchronized (wakeLock) {
             boolean woken = false;
             for (LimitScope s = top; s != null; s = s.outer) {
-                if (s instanceof LimitScope.TokenLimit t && t.woken) {
+                if (s instanceof LimitScope.Stoppable t && (t.woken || t.stoppedFromOutside)) {
                     woken = true;
                     t.woken = false;
+                    t.stoppedFromOutside = false;
                 }
             }
             if (woken) {
@@ -111,28 +135,28 @@ public final class ThreadLimits {
         }
     }
 
-    /** Called, masked, when a token scope is pushed. */
-    void tokenScopeStarted() {
+    /** Called, masked, when a token, time or CPU-time scope is pushed. */
+    void stoppableScopeStarted() {
         synchronized (wakeLock) {
-            tokenScopes++;
+            stoppableScopes++;
             sharedMaskDepth = maskDepth;
         }
     }
 
     /**
-     * Called, masked, when a token scope ends: the interrupt status its wake-up set is cleared,
-     * or set back if the thread had it when the scope started or an enclosing token scope was
-     * woken too. A status the library did not set is left alone.
+     * Called, masked, when a token, time or CPU-time scope ends: the interrupt status its
+     * wake-up or outside stop set is cleared, or set back if the thread had it when the scope
+     * started or an enclosing scope was woken too. A status the library did not set is left alone.
      */
-    void tokenScopeEnded(LimitScope.TokenLimit scope) {
+    void stoppableScopeEnded(LimitScope.Stoppable scope) {
         boolean ours;
         boolean keep = scope.interruptedBefore;
         synchronized (wakeLock) {
-            tokenScopes--;
+            stoppableScopes--;
             scope.ended = true;
-            ours = scope.woken;
+            ours = scope.woken || scope.stoppedFromOutside;
             for (LimitScope s = scope.outer; s != null; s = s.outer) {
-                if (s instanceof LimitScope.TokenLimit t && t.woken) {
+                if (s instanceof LimitScope.Stoppable t && (t.woken || t.stoppedFromOutside)) {
                     keep = true;
                 }
             }
@@ -146,32 +170,45 @@ public final class ThreadLimits {
         }
     }
 
+    /** What {@link #tryWake} found. */
+    enum WakeState {
+        /** The scope has ended: nothing more to do. */
+        ENDED,
+        /** Blocked: interrupted now, or to be looked at again (masked, hazard, not yet noticed). */
+        BLOCKED,
+        /** Running Java code: the sampler's, or the outside stop's. */
+        RUNNING
+    }
+
     /**
-     * Called by the waker: interrupts the thread if the scope's token is set and the thread is
-     * blocked where an interrupt is safe (see TokenWaker). Returns whether the scope needs no
-     * more looking at (it ended).
+     * Called by the stopper's coordinator for a reached scope: interrupts the thread if it is
+     * blocked where an interrupt is safe - waiting, or in interruptible I/O, unmasked, with no
+     * frame that the hazard policy defers a wake-up under.
      */
-    boolean tryWake(LimitScope.TokenLimit scope) {
+    WakeState tryWake(LimitScope.Stoppable scope, ThreadStack stack) {
         synchronized (wakeLock) {
             if (scope.ended) {
-                return true;
+                return WakeState.ENDED;
             }
-            scope.reached = true;                   // published to the owner by wakeLock
             if (sharedMaskDepth > 0 || (scope.woken && thread.isInterrupted())) {
-                return false;                       // masked, or woken and not yet noticed
+                return WakeState.BLOCKED;           // masked, or woken and not yet noticed
             }
             Thread.State state = thread.getState();
-            StackTraceElement[] stack = thread.getStackTrace();
-            // Interruptible I/O runs in native methods of NIO's channels; other natives (nanoTime,
-            // arraycopy) mean the thread is running, and the sampler's.
-            boolean blocked = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
-                    || (state == Thread.State.RUNNABLE && stack.length > 0 && stack[0].isNativeMethod()
-                        && stack[0].getClassName().startsWith("sun.nio.ch."));
-            if (blocked && TokenWaker.isSafeToInterrupt(stack)) {
+            boolean waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
+            if (!waiting && state != Thread.State.RUNNABLE) {
+                return state == Thread.State.BLOCKED ? WakeState.BLOCKED : WakeState.ENDED;
+            }
+            if (!stack.read(thread)) {
+                return WakeState.BLOCKED;
+            }
+            if (!waiting && !stack.inInterruptibleIo()) {
+                return WakeState.RUNNING;
+            }
+            if (stack.deferral(RaiseSafety.Arising.WAKE_UP) == null) {
                 scope.woken = true;
                 thread.interrupt();
             }
-            return false;
+            return WakeState.BLOCKED;
         }
     }
 
@@ -232,7 +269,7 @@ public final class ThreadLimits {
      * the sticky flags re-raise later) or if none is due.
      */
     private LimitScope dueScope() {
-        if (tokenScopes > 0) {
+        if (stoppableScopes > 0) {
             takeBackWakeups();
         }
         if (maskDepth > 0) {
@@ -250,10 +287,13 @@ public final class ThreadLimits {
         return due;
     }
 
-    /** True from the first reached limit until its scope ends; also when a token is set. */
+    /**
+     * True from the first reached limit until its scope ends; also as soon as a token is set, a
+     * deadline passed or a CPU budget was spent.
+     */
     boolean isInterrupted() {
         for (LimitScope s = top; s != null; s = s.outer) {
-            if (s.reached || (s instanceof LimitScope.TokenLimit t && t.token.isSet())) {
+            if (s.reached || (s instanceof LimitScope.Stoppable t && t.exceeded(this))) {
                 return true;
             }
         }
@@ -279,6 +319,8 @@ public final class ThreadLimits {
         switch (limit) {
             case GLOBAL_MEMORY: return "global memory limit reached";
             case ALLOCATIONS: return "allocation limit reached";
+            case TIME: return "time limit reached";
+            case CPU_TIME: return "CPU time limit reached";
             default: return "token set";
         }
     }

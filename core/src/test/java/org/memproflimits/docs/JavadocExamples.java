@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -152,6 +153,14 @@ final class JavadocExamples {
         Token token = new Token();
         scheduler.schedule(token::set, 2, TimeUnit.SECONDS);            // a timeout
         Result<Report> r = MemprofLimits.limitWithToken(token, () -> engine.evaluate(rules));
+    }
+
+    void limitTime(List<String> rules) {
+        Result<Report> r = MemprofLimits.limitTime(Duration.ofSeconds(2), () -> engine.evaluate(rules));
+    }
+
+    void limitCpuTime(Pattern pattern, String input) {
+        Result<Boolean> r = MemprofLimits.limitCpuTime(Duration.ofMillis(200), () -> pattern.matcher(input).matches());
     }
 
     void interruptibleCharSequence(String userPattern, String userInput) {

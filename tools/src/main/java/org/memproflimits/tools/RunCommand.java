@@ -11,8 +11,19 @@ import org.memproflimits.Result;
 import org.memproflimits.Task;
 import org.memproflimits.Token;
 
-/** {@code run}: runs the program's main thread under the limits given; exits by the outcome. */
+/**
+ * {@code run}: runs the program's main thread under the limits given; exits by the outcome.
+ *
+ * <p>The timeout is a token set when it expires: the main thread is interrupted wherever it
+ * runs, allocating or not (the library's outside stop). It is reported only if the program had
+ * not ended by then. A program that does not end {@link #GRACE_MILLIS} after its timeout - its
+ * main thread swallows the interrupt, or its other threads run on after main returned - is ended
+ * with {@code Runtime.halt} and the timeout status, after one line that says which.
+ */
 final class RunCommand {
+    /** How long after the timeout a program still running is ended by halting the JVM. */
+    static final long GRACE_MILLIS = 1000;
+
     private RunCommand() {
     }
 
@@ -70,15 +81,25 @@ final class RunCommand {
                 t.setDaemon(true);
                 return t;
             });
-            Task<Void, Exception> inner = task;
+            Task<Void, Exception> main = task;
+            Task<Void, Exception> inner = () -> {
+                try {
+                    return main.run();
+                } finally {
+                    // allocation-free: whether the timeout came before the program's end
+                    endedAfterTimeout = token.isSet();
+                    mainEnded = true;
+                }
+            };
             task = () -> {
                 Result<Void> r = MemprofLimits.limitWithToken(token, inner);
-                if (!r.isOk()) {
+                if (!r.isOk() && (endedAfterTimeout || !mainEnded)) {
                     reached[Limit.TOKEN.ordinal()] = true;
                 }
                 return null;
             };
             timer.schedule(token::set, o.timeout.toNanos(), TimeUnit.NANOSECONDS);
+            timer.schedule(() -> endAfterGrace(o, err), o.timeout.toMillis() + GRACE_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         boolean threw = false;
@@ -87,10 +108,6 @@ final class RunCommand {
         } catch (Throwable t) {
             Main.printUncaught(t instanceof UndeclaredThrowableException u && u.getCause() != null ? u.getCause() : t, err);
             threw = true;
-        } finally {
-            if (timer != null) {
-                timer.shutdownNow();
-            }
         }
 
         // One line per limit reached; the status is the first reached in this order.
@@ -111,6 +128,9 @@ final class RunCommand {
             status = status == Main.OK ? Main.TIMEOUT : status;
         }
         if (status != Main.OK) {
+            if (timer != null) {
+                timer.shutdownNow();
+            }
             return status;                 // the program was stopped: its other threads end with the JVM
         }
         try {
@@ -118,6 +138,23 @@ final class RunCommand {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (timer != null) {
+            timer.shutdownNow();           // before the grace ends: the program ended by itself
+        }
         return threw ? Main.PROGRAM_FAILED : Main.OK;
+    }
+
+    private static volatile boolean mainEnded;
+    private static volatile boolean endedAfterTimeout;
+
+    /** On the timer, the grace after the timeout: a program still running is ended here. */
+    private static void endAfterGrace(Options o, PrintStream err) {
+        String what = mainEnded
+                ? o.mainClass + " returned, but its other threads were still running "
+                : o.mainClass + " did not stop ";
+        err.println("memprof: timeout: " + what + Units.duration(java.time.Duration.ofMillis(GRACE_MILLIS))
+                + " after its timeout of " + Units.duration(o.timeout) + "; exiting");
+        err.flush();
+        Runtime.getRuntime().halt(Main.TIMEOUT);
     }
 }

@@ -253,6 +253,36 @@ class CliTest {
     }
 
     @Test
+    void timeoutStopsAMainThatNeverAllocates() throws Exception {
+        Run r = memprof("run", "--timeout", "300ms", "-cp", fixtures(), FIXTURES + "Spinner");
+        assertEquals(5, r.status(), r.toString());
+        assertEquals("memprof: timeout: " + FIXTURES + "Spinner was still running after 300ms; stopped\n", r.err());
+    }
+
+    @Test
+    void timeoutEndsAMainThatSwallowsTheInterrupt() throws Exception {
+        Run r = memprof("run", "--timeout", "300ms", "-cp", fixtures(), FIXTURES + "Swallower");
+        assertEquals(5, r.status(), r.toString());
+        assertEquals("memprof: timeout: " + FIXTURES + "Swallower did not stop 1s after its timeout of 300ms; exiting\n",
+                r.err());
+    }
+
+    @Test
+    void timeoutEndsAProgramWhoseThreadsRunOnAfterMain() throws Exception {
+        Run r = memprof("run", "--timeout", "300ms", "-cp", fixtures(), FIXTURES + "Abandoner");
+        assertEquals(5, r.status(), r.toString());
+        assertEquals("memprof: timeout: " + FIXTURES + "Abandoner returned, but its other threads were still running "
+                + "1s after its timeout of 300ms; exiting\n", r.err());
+    }
+
+    @Test
+    void aProgramThatEndsBeforeItsTimeoutIsNotReportedStopped() throws Exception {
+        Run r = memprof("run", "--timeout", "1h", "-cp", fixtures(), FIXTURES + "Quick");
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("", r.err());
+    }
+
+    @Test
     void onlyTheLimitReachedIsReported() throws Exception {
         Run r = memprof("run", "--alloc-limit", "32m", "--heap-limit", "200m", "--timeout", "1h",
                 "-cp", fixtures(), FIXTURES + "Forever");
