@@ -34,6 +34,7 @@ class GroovyTest {
                 // sample that falls outside its try (at caught++, boxing)
                 "def caught = 0; while (true) { try { def s = ''; for (i in 0..<10000) { s += i } }"
                         + " catch (Throwable t) { caught++ } }");
+        RunawayScripts.stopLoopsThatNeverAllocate(shell::evaluate, CHECK, "while (true) {}", "for (int i = 0;; i++) {}");
     }
 
     /** Compiling (a new class each time) and running a script, interrupted anywhere. */

@@ -33,6 +33,8 @@ class NashornTest {
                         + " while (true) { var v = vals[i++ % vals.length]; acc = (acc + v).length || acc + 1; }",
                 "var caught = 0; while (true) { try { var s = ''; for (var i = 0; i < 1e4; i++) { s += i; } }"
                         + " catch (e) { caught++; } }");
+        RunawayScripts.stopLoopsThatNeverAllocate(engine::eval, CHECK,
+                "while (true) {}", "for (var i = 0;; i++) {}", "(function () { for (var i = 0;; i++) {} })()");
     }
 
     /** Compiling, linking and running a new script each time, interrupted anywhere. */

@@ -37,6 +37,8 @@ class RhinoTest {
             RunawayScripts.stopEachAndCheck(source -> cx.evaluateString(scope, source, "script", 1, null), CHECK,
                     HOARD, RETAIN, SPIN, "var caught = 0; while (true) { try { "
                             + SPIN.replace("while (true)", "for (var i = 0; i < 1e5; i++)") + " } catch (e) { caught++; } }");
+            RunawayScripts.stopLoopsThatNeverAllocate(source -> cx.evaluateString(scope, source, "script", 1, null),
+                    CHECK, "while (true) {}", "for (var i = 0;; i++) {}");
         } finally {
             Context.exit();
         }

@@ -2,10 +2,12 @@ package org.memproflimits.integration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.time.Duration;
 import org.memproflimits.Allocated;
 import org.memproflimits.Limit;
 import org.memproflimits.MemprofLimits;
 import org.memproflimits.Result;
+import org.memproflimits.Task;
 
 /** The runaway half of the script-engine tests: each runaway stopped, the engine used again. */
 final class RunawayScripts {
@@ -42,6 +44,28 @@ final class RunawayScripts {
             assertEquals(Limit.TOKEN, ((Result.Interrupted<?>) spun).limit(), spin + ": " + Endless.describe(spun));
             n++;
             assertEquals(n + "," + 2 * n + "," + 3 * n, String.valueOf(engine.eval(check)));
+        }
+    }
+
+    /**
+     * Runs each of {@code loops} - scripts that spin without end and allocate nothing (or next
+     * to nothing), so that no sample stops them: the outside stop's work - under a token set
+     * after 100 ms, under {@code limitTime(100 ms)} and under {@code limitCpuTime(100 ms)}: each
+     * must end {@code Interrupted} by its own limit, and after each {@code check} must give the
+     * next answer from the same engine and state (see {@link #stopEachAndCheck}).
+     */
+    static void stopLoopsThatNeverAllocate(ScriptRunner engine, String check, String... loops) throws Exception {
+        int n = Integer.parseInt(String.valueOf(engine.eval(check)).split(",")[0]);
+        for (String loop : loops) {
+            for (Limit limit : new Limit[] {Limit.TOKEN, Limit.TIME, Limit.CPU_TIME}) {
+                Task<Object, Exception> run = () -> engine.eval(loop);
+                Result<Object> r = limit == Limit.TOKEN ? MemprofLimits.limitWithToken(Endless.setAfter(100), run)
+                        : limit == Limit.TIME ? MemprofLimits.limitTime(Duration.ofMillis(100), run)
+                        : MemprofLimits.limitCpuTime(Duration.ofMillis(100), run);
+                assertEquals(limit, ((Result.Interrupted<?>) r).limit(), loop + " under " + limit + ": " + Endless.describe(r));
+                n++;
+                assertEquals(n + "," + 2 * n + "," + 3 * n, String.valueOf(engine.eval(check)), loop + " under " + limit);
+            }
         }
     }
 }
