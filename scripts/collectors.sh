@@ -2,7 +2,8 @@
 # The tests whose outcome depends on the garbage collector, on the collectors users run besides
 # the suite's own G1 and Parallel: the heap watcher, the global limit, the OCaml seed's
 # scenarios, allocation limits (the "interrupted iff reached" guarantee) and the torture with
-# pooled-thread hygiene, each collector in its own test JVM (512 MiB, as the suite).
+# pooled-thread hygiene, and the outside stop of code that never allocates, each collector in
+# its own test JVM (512 MiB, as the suite).
 #
 # Usage: scripts/collectors.sh [JDK:GC ...]        (after `mvn -B verify`, or it builds first)
 #   default: what CI runs - 25:Z 25:Shenandoah 25:Serial 17:Z  (about 1.5 min each)
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(25:Z 25:Shenandoah 25:Serial 17:Z)
-tests=${TESTS:-HeapWatcherTest,GlobalMemoryLimitTest,SeedScenariosTest,AllocationLimitTest,TortureTest,PoolHygieneTest}
+tests=${TESTS:-HeapWatcherTest,GlobalMemoryLimitTest,SeedScenariosTest,AllocationLimitTest,TortureTest,PoolHygieneTest,OutsideStopTest}
 heap=${HEAP:-512m}
 
 if [ ! -d core/target/test-classes ]; then

@@ -132,35 +132,10 @@ public final class CheckpointBench {
 
     private static void latency(int trials, String name, Task<Boolean, RuntimeException> runaway)
             throws InterruptedException {
-        Random random = new Random(42);
-        long[] ns = new long[trials];
-        int interrupted = 0;
-        for (int t = 0; t < trials; t++) {
-            Token token = new Token();
-            long[] setAt = new long[1];
-            long delay = 2 + random.nextInt(19);
-            Thread setter = new Thread(() -> {
-                try {
-                    Thread.sleep(delay);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                setAt[0] = System.nanoTime();
-                token.set();
-            });
-            setter.start();
-            Result<Boolean> r = MemprofLimits.limitWithToken(token, runaway);
-            long end = System.nanoTime();
-            setter.join();
-            if (r instanceof Result.Interrupted<Boolean>) {
-                interrupted++;
-            }
-            ns[t] = end - setAt[0];
-        }
-        Arrays.sort(ns);
+        long[] ns = Support.tokenLatencies(trials, runaway);
         System.out.printf("  %s, token set after 2-20 ms: %d/%d interrupted;"
                         + " set -> Interrupted p50 %.1f us, p99 %.1f us, max %.1f us%n",
-                name, interrupted, trials, ns[trials / 2] / 1e3, ns[(int) Math.ceil(trials * 0.99) - 1] / 1e3,
+                name, ns[trials], trials, ns[trials / 2] / 1e3, ns[(int) Math.ceil(trials * 0.99) - 1] / 1e3,
                 ns[trials - 1] / 1e3);
     }
 

@@ -184,4 +184,37 @@ final class Support {
                     + jdk(), e);
         }
     }
+
+    /**
+     * Token latency trials: a token set from another thread after a random 2-20 ms (seed 42)
+     * while {@code runaway} runs under it; returns the times from {@code set()} to the limit
+     * function's return, sorted, in ns, followed by the number of {@code Interrupted} results.
+     */
+    static long[] tokenLatencies(int trials, org.memproflimits.Task<Boolean, RuntimeException> runaway)
+            throws InterruptedException {
+        java.util.Random random = new java.util.Random(42);
+        long[] ns = new long[trials + 1];
+        for (int t = 0; t < trials; t++) {
+            org.memproflimits.Token token = new org.memproflimits.Token();
+            long[] setAt = new long[1];
+            long delay = 2 + random.nextInt(19);
+            Thread setter = new Thread(() -> {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                setAt[0] = System.nanoTime();
+                token.set();
+            });
+            setter.start();
+            org.memproflimits.Result<Boolean> r = org.memproflimits.MemprofLimits.limitWithToken(token, runaway);
+            long end = System.nanoTime();
+            setter.join();
+            ns[trials] += r instanceof org.memproflimits.Result.Interrupted<Boolean> ? 1 : 0;
+            ns[t] = end - setAt[0];
+        }
+        java.util.Arrays.sort(ns, 0, trials);
+        return ns;
+    }
 }
