@@ -16,7 +16,8 @@ for home in "$jdk17" "$jdk25"; do
   flags=()
   [ "$(feature_of "$home")" -ge 22 ] && flags=(--enable-native-access=ALL-UNNAMED)
   for gc in ${GCS:-G1 Parallel Serial Z Shenandoah}; do
-    timeout 900 "$home/bin/java" "${flags[@]}" -Xmx1g "-XX:+Use${gc}GC" -cp bench/target/benchmarks.jar \
+    timeout 900 "$home/bin/java" "${flags[@]}" -Xmx1g "-XX:+Use${gc}GC" -Dorg.memproflimits.outsideStop=true \
+      -cp bench/target/benchmarks.jar \
       org.memproflimits.bench.OutsideStopBench --trials="$trials"
   done
 done

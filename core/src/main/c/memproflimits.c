@@ -276,6 +276,15 @@ Java_org_memproflimits_internal_NativeSampler_suspend(JNIEnv *jni, jclass self, 
     return (jint) (*jvmti)->SuspendThread(jvmti, thread);
 }
 
+/* JVMTI GetThreadState; returns the state bits, or -1 on an error. */
+JNIEXPORT jint JNICALL
+Java_org_memproflimits_internal_NativeSampler_threadState(JNIEnv *jni, jclass self, jthread thread) {
+    (void) jni; (void) self;
+    jint state;
+    if (jvmti == NULL || (*jvmti)->GetThreadState(jvmti, thread, &state) != JVMTI_ERROR_NONE) return -1;
+    return state;
+}
+
 /* JVMTI ResumeThread; returns 0 or the JVMTI error. */
 JNIEXPORT jint JNICALL
 Java_org_memproflimits_internal_NativeSampler_resume(JNIEnv *jni, jclass self, jthread thread) {

@@ -27,6 +27,11 @@ import org.junit.jupiter.api.Test;
 class OutsideStopTest {
     static volatile long sink;
 
+    static {
+        // opt-in for now (see MemprofLimits' class comment); each test class runs in its own JVM
+        System.setProperty("org.memproflimits.outsideStop", "true");
+    }
+
     enum Runaway {
         EMPTY_LOOP {
             @Override void run() {

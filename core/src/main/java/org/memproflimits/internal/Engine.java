@@ -87,7 +87,8 @@ public final class Engine {
      * sample or checkpoint raises the interrupt proper); for a thread that runs without reaching
      * a sample for Stopper.GRACE_NANOS, as the interrupt itself, installed with JVMTI StopThread
      * while a worker holds the thread suspended, arising at the safepoint poll where it was
-     * inspected. Deferred: by everything that defers a sample, and at the top of the stack by
+     * inspected. Deferred: by everything that defers a sample, while the thread is in native
+     * code (Stopper.inNative), and at the top of the stack by
      * the JDK's own shared-state code and by any bytecode that may be inside the VM (RaiseSafety's
      * class comment); the stopper then looks again within 8 ms, until the scope ends. Time and
      * CPU-time scopes are also checked at samples and checkpoints, like the others; a thread
@@ -154,7 +155,7 @@ public final class Engine {
             }
             HeapWatcher.start();
             Stopper.start();
-            if (!Stopper.isAvailable()) {
+            if (Boolean.getBoolean(Stopper.ENABLE_PROPERTY) && !Stopper.isAvailable()) {
                 LOG.log(System.Logger.Level.WARNING, "memprof-limits: this JVM does not let the engine "
                         + "suspend and stop threads (JVMTI can_suspend, can_signal_thread): tokens, time "
                         + "and CPU-time limits stop tasks only where they allocate or call checkpoint()");

@@ -53,6 +53,12 @@ final class NativeSampler {
     /** JVMTI SuspendThread: returns 0 or the JVMTI error. */
     static native int suspend(Thread thread);
 
+    /** JVMTI GetThreadState: the state bits, or -1 on an error. */
+    static native int threadState(Thread thread);
+
+    /** JVMTI_THREAD_STATE_IN_NATIVE. */
+    static final int IN_NATIVE = 0x400000;
+
     /** JVMTI ResumeThread: returns 0 or the JVMTI error. */
     static native int resume(Thread thread);
 

@@ -86,15 +86,24 @@ final class Stopper {
     private Stopper() {
     }
 
+    /**
+     * The system property that turns the outside stop on. Off by default for now: the torture
+     * test (TortureTest) still finds mask depths left raised after tasks when outside stops
+     * land among its masked resources, so it is opt-in until that is found. Wake-ups of blocked
+     * tasks do not depend on it.
+     */
+    static final String ENABLE_PROPERTY = "org.memproflimits.outsideStop";
+
     /** Called once by Engine.start, after the native shim started. */
     static void start() {
-        available = NativeSampler.canStopFromOutside();
+        available = NativeSampler.canStopFromOutside() && Boolean.getBoolean(ENABLE_PROPERTY);
         if (available) {
             ThreadStack.warmUp();
             Thread unstarted = new Thread(() -> { });
             NativeSampler.suspend(unstarted);           // links the natives: errors, no effect
             NativeSampler.resume(unstarted);
             NativeSampler.stop(unstarted, new LimitInterrupt("warm-up"));
+            inNative(unstarted);
             new Worker().attemptOn(null);
         }
     }
@@ -284,7 +293,8 @@ final class Stopper {
             boolean stopped = false;
             try {
                 // ---- the window: see "Nothing waits on a suspended thread"
-                if (!s.ended && owner.maskDepth == 0 && stack.read(target) && !inHandoff(owner, stack)
+                if (!s.ended && owner.maskDepth == 0 && !inNative(target) && stack.read(target)
+                        && !inHandoff(owner, stack)
                         && stack.deferral(RaiseSafety.Arising.OUTSIDE_STOP) == null) {
                     interrupt.setStackTrace(stack.trace());
                     stopped = NativeSampler.stop(target, interrupt) == 0;
@@ -301,6 +311,18 @@ final class Stopper {
                 DEFERRED.incrementAndGet();
             }
         }
+    }
+
+    /**
+     * A thread suspended in native code - a JNI method, the VM's call of the sample callback -
+     * is not at a safepoint poll of its Java code: it keeps running until it returns to the VM,
+     * and an exception installed now would be delivered at some later transition, possibly in
+     * masked code. Its Java frames alone cannot tell (the callback's top Java frame may stand at
+     * any bytecode a compiled allocation is attributed to), so the thread's state decides.
+     */
+    private static boolean inNative(Thread target) {
+        int state = NativeSampler.threadState(target);
+        return state < 0 || (state & NativeSampler.IN_NATIVE) != 0;
     }
 
     /**

@@ -32,6 +32,10 @@ final class RunCommand {
         if (o.intervalGiven) {
             MemprofLimits.setSamplingInterval(o.interval);
         }
+        if (o.timeout != null && System.getProperty("org.memproflimits.outsideStop") == null) {
+            // the timeout must stop a main that never allocates: the opt-in outside stop
+            System.setProperty("org.memproflimits.outsideStop", "true");
+        }
         MemprofLimits.start();
         if (o.heapLimit >= 0) {
             if (o.heapLimit >= Runtime.getRuntime().maxMemory()) {
