@@ -76,7 +76,8 @@ final class Stopper {
     private static final ConcurrentLinkedQueue<Worker> IDLE = new ConcurrentLinkedQueue<>();
     private static final Object START_LOCK = new Object();
     private static volatile Thread coordinator;
-    private static volatile boolean available;
+    /** The JVM granted what the outside stop needs (see {@link #isAvailable}). */
+    private static volatile boolean capable;
     private static final AtomicInteger WORKERS = new AtomicInteger();
 
     /** Outside stops installed, attempts deferred by the hazard policy: for tests and reports. */
@@ -96,8 +97,8 @@ final class Stopper {
 
     /** Called once by Engine.start, after the native shim started. */
     static void start() {
-        available = NativeSampler.canStopFromOutside() && Boolean.getBoolean(ENABLE_PROPERTY);
-        if (available) {
+        capable = NativeSampler.canStopFromOutside();
+        if (capable) {
             ThreadStack.warmUp();
             Thread unstarted = new Thread(() -> { });
             NativeSampler.suspend(unstarted);           // links the natives: errors, no effect
@@ -108,9 +109,12 @@ final class Stopper {
         }
     }
 
-    /** @return whether this JVM lets the engine stop threads from outside */
+    /**
+     * @return whether the outside stop runs: the JVM allows it, and the property is set - read at
+     *         each look, so that setting it after the engine started (a test, a tool) works
+     */
     static boolean isAvailable() {
-        return available;
+        return capable && Boolean.getBoolean(ENABLE_PROPERTY);
     }
 
     /** Called by the owner, masked, when it pushes a time or CPU-time scope. */
@@ -210,7 +214,7 @@ final class Stopper {
             return;
         }
         long next;
-        if (state == ThreadLimits.WakeState.RUNNING && available) {
+        if (state == ThreadLimits.WakeState.RUNNING && isAvailable()) {
             long sinceReached = now - s.reachedAtNanos;
             if (sinceReached < GRACE_NANOS) {
                 next = s.reachedAtNanos + GRACE_NANOS;
