@@ -139,30 +139,6 @@ class CheckpointTest {
      * fails the test (its thread is a daemon, left running).
      */
     private static <T> T inThread(boolean virtual, java.util.concurrent.Callable<T> body) throws Exception {
-        AtomicReference<T> value = new AtomicReference<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable run = () -> {
-            try {
-                value.set(body.call());
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        };
-        Thread t;
-        if (virtual) {
-            t = (Thread) Thread.class.getMethod("startVirtualThread", Runnable.class).invoke(null, run);
-        } else {
-            t = new Thread(run, "checkpoint-test");
-            t.setDaemon(true);
-            t.start();
-        }
-        t.join(TimeUnit.MINUTES.toMillis(1));
-        assertFalse(t.isAlive(), "the task did not stop within a minute");
-        if (failure.get() instanceof Exception e) {
-            throw e;
-        } else if (failure.get() instanceof Error e) {
-            throw e;
-        }
-        return value.get();
+        return org.memproflimits.testing.InThread.call(virtual, "checkpoint-test", 1, body);
     }
 }

@@ -231,31 +231,7 @@ class OutsideStopTest {
         assertEquals(42, SlowInit.VALUE, "the class initialized normally");
     }
 
-    private static <T> T inThread(boolean virtual, Callable<T> body) throws Exception {
-        AtomicReference<T> value = new AtomicReference<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable run = () -> {
-            try {
-                value.set(body.call());
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        };
-        Thread t;
-        if (virtual) {
-            t = (Thread) Thread.class.getMethod("startVirtualThread", Runnable.class).invoke(null, run);
-        } else {
-            t = new Thread(run, "outside-stop-test");
-            t.setDaemon(true);
-            t.start();
-        }
-        t.join(TimeUnit.MINUTES.toMillis(2));
-        assertFalse(t.isAlive(), "the task did not stop within two minutes");
-        if (failure.get() instanceof Exception e) {
-            throw e;
-        } else if (failure.get() instanceof Error e) {
-            throw e;
-        }
-        return value.get();
+    private static <T> T inThread(boolean virtual, java.util.concurrent.Callable<T> body) throws Exception {
+        return org.memproflimits.testing.InThread.call(virtual, "outside-stop-test", 2, body);
     }
 }
